@@ -1,0 +1,41 @@
+/**
+ * Reason codes: why a decision was taken. They go to the audit log and metrics, never to the gateway,
+ * which only sees a generic Reply-Message. Stable strings: admins grep and alert on them.
+ */
+export const Reasons = {
+  // accept
+  MFA_OK: 'mfa_ok',
+  MFA_EXEMPT: 'mfa_exempt',
+  UNENROLLED_ALLOWED: 'unenrolled_allowed',
+  SECOND_FACTOR_ONLY_OK: 'second_factor_only_ok',
+  // challenge
+  CHALLENGE_ISSUED: 'challenge_issued',
+  UPSTREAM_CHALLENGE: 'upstream_challenge',
+  // reject: primary
+  BAD_PASSWORD: 'bad_password',
+  NO_SUCH_USER: 'no_such_user',
+  MISSING_PASSWORD: 'missing_password',
+  ACCOUNT_DISABLED: 'account_disabled',
+  ACCOUNT_LOCKED: 'account_locked',
+  ACCOUNT_EXPIRED: 'account_expired',
+  PASSWORD_EXPIRED: 'password_expired',
+  PASSWORD_MUST_CHANGE: 'password_must_change',
+  LOGON_RESTRICTED: 'logon_restricted',
+  NOT_IN_ALLOWED_GROUP: 'not_in_allowed_group',
+  DIRECTORY_UNAVAILABLE: 'directory_unavailable',
+  UPSTREAM_REJECT: 'upstream_reject',
+  UPSTREAM_TIMEOUT: 'upstream_timeout',
+  // reject: second factor
+  BAD_CODE: 'bad_code',
+  CODE_REPLAYED: 'code_replayed',
+  MISSING_CODE: 'missing_code',
+  NOT_ENROLLED: 'not_enrolled',
+  USER_LOCKED_OUT: 'user_locked_out',
+  STATE_UNKNOWN: 'state_unknown',
+  STATE_EXPIRED: 'state_expired',
+  STATE_MISMATCH: 'state_mismatch',
+  // reject: other
+  INTERNAL_ERROR: 'internal_error',
+} as const;
+
+export type ReasonCode = (typeof Reasons)[keyof typeof Reasons];

@@ -1,0 +1,81 @@
+import type { ReasonCode } from './reasons.js';
+
+/**
+ * A reply attribute by dictionary name (e.g. 'Filter-Id', 'Class', 'Citrix-User-Groups',
+ * 'Fortinet-Group-Name'), or by number for attributes without a dictionary entry.
+ * Vendor attributes are named by their dictionary name; src/radius/ resolves the vendor.
+ */
+export interface ReplyAttribute {
+  readonly name: string | number;
+  readonly value: string | number | Buffer;
+}
+
+/** The person behind a login, whatever spelling of the name they typed. */
+export interface Identity {
+  /** Canonical, lower-cased id: the key for enrolments, lockout and audit. */
+  readonly id: string;
+  /** The name as typed by the user (for logs only). */
+  readonly loginName: string;
+  readonly displayName?: string;
+  readonly groups?: readonly string[];
+  readonly phone?: string;
+  readonly mobile?: string;
+  readonly mail?: string;
+  /** Local store: the user is exempt from the second factor. */
+  readonly mfaExempt?: boolean;
+  /** Directory-specific data (e.g. the DN), for logs and the `directory test` command. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface PrimaryRequest {
+  readonly userName: string;
+  readonly password: Buffer;
+  /** The upstream's State when answering an upstream Access-Challenge. */
+  readonly upstreamState?: Buffer;
+  /** The original request's attributes, for directories that forward (upstream RADIUS). */
+  readonly requestAttributes?: readonly ReplyAttribute[];
+  readonly correlationId: string;
+  /** Absolute deadline (Clock ms) by which an answer is useful to the gateway. */
+  readonly deadline: number;
+}
+
+export type PrimaryResult =
+  | { readonly kind: 'ok'; readonly identity: Identity; readonly attributes: readonly ReplyAttribute[] }
+  | { readonly kind: 'fail'; readonly reason: ReasonCode; readonly identityId?: string }
+  | {
+      readonly kind: 'challenge';
+      readonly upstreamState: Buffer;
+      readonly prompt: string;
+      readonly attributes: readonly ReplyAttribute[];
+    };
+
+/** The first factor: local store, LDAP/AD bind, or an upstream RADIUS server. */
+export interface PrimaryAuthenticator {
+  readonly kind: string;
+  authenticate(req: PrimaryRequest): Promise<PrimaryResult>;
+  /**
+   * Resolve a login name to an identity without checking a password (second-factor-only mode,
+   * lockout checks before a bind). Returns null for an unknown user.
+   */
+  lookup(userName: string): Promise<Identity | null>;
+  close(): Promise<void>;
+}
+
+/** What the pipeline returns; src/server/ encodes it. The gateway never sees the reason. */
+export type Decision =
+  | {
+      readonly kind: 'accept';
+      readonly reason: ReasonCode;
+      readonly attributes: readonly ReplyAttribute[];
+      readonly identityId?: string;
+    }
+  | { readonly kind: 'reject'; readonly reason: ReasonCode; readonly identityId?: string; readonly replyMessage?: string }
+  | {
+      readonly kind: 'challenge';
+      readonly reason: ReasonCode;
+      readonly state: Buffer;
+      readonly prompt: string;
+      readonly timeoutSec: number;
+      readonly identityId?: string;
+      readonly attributes?: readonly ReplyAttribute[];
+    };
