@@ -69,7 +69,12 @@ export type Decision =
       readonly attributes: readonly ReplyAttribute[];
       readonly identityId?: string;
     }
-  | { readonly kind: 'reject'; readonly reason: ReasonCode; readonly identityId?: string; readonly replyMessage?: string }
+  | {
+      readonly kind: 'reject';
+      readonly reason: ReasonCode;
+      readonly identityId?: string;
+      readonly replyMessage?: string;
+    }
   | {
       readonly kind: 'challenge';
       readonly reason: ReasonCode;

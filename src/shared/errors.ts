@@ -16,6 +16,7 @@ export const ErrorCodes = {
   RADIUS_ENCODE: 'MFA_ERR_RADIUS_ENCODE',
   DIRECTORY: 'MFA_ERR_DIRECTORY',
   UPSTREAM: 'MFA_ERR_UPSTREAM',
+  USER_NAME_INVALID: 'MFA_ERR_USER_NAME_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -24,7 +25,12 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly context: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, message: string, context: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    context: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'AppError';
     this.code = code;

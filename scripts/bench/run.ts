@@ -1,0 +1,23 @@
+import { execFileSync } from 'node:child_process';
+import { benchCore } from './core.js';
+
+if (!process.env.BENCH_NO_PIN) {
+  try {
+    // The load generator on CPU 0, the servers on CPU 1 (each server is started under taskset).
+    execFileSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    process.env.BENCH_NO_PIN = '1';
+  }
+}
+
+/**
+ * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core (default all).
+ * Loopback only. Pins servers to CPU 1 and the load generator to CPU 0 when taskset exists
+ * (BENCH_NO_PIN=1 to turn that off), as in shared/notes/benchmarking.md.
+ */
+const sections = process.argv.slice(2);
+const want = (s: string) => sections.length === 0 || sections.includes(s);
+const quick = process.env.BENCH_QUICK === '1';
+
+if (want('core'))
+  await benchCore({ reps: quick ? 1 : 5, requests: quick ? 5000 : 20000, floodSeconds: quick ? 4 : 10 });

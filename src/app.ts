@@ -1,0 +1,170 @@
+import type { LoadedConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { TotpFactor } from './factors/totp.js';
+import { LockoutPolicy } from './factors/lockout.js';
+import { LocalDirectory } from './local/local-directory.js';
+import type { Logger } from './observability/logger.js';
+import { StatsReporter } from './observability/stats-reporter.js';
+import { AccessPipeline } from './pipeline/access-pipeline.js';
+import { ConfigPolicy } from './pipeline/config-policy.js';
+import type { PrimaryAuthenticator } from './pipeline/types.js';
+import { loadDictionaries } from './radius/dictionary.js';
+import { ClientTable } from './server/client-table.js';
+import { Counters } from './server/counters.js';
+import { DecisionEncoder } from './server/decision-encoder.js';
+import { DuplicateCache } from './server/duplicate-cache.js';
+import { RadiusServer, type Runtime } from './server/radius-server.js';
+import { UdpListener } from './server/udp-listener.js';
+import { type Clock, cryptoRng, type Rng, systemClock } from './shared/clock.js';
+import { ChallengeStore } from './state/challenge-store.js';
+import { Store } from './store/store.js';
+
+export interface AppOptions {
+  readonly loaded: LoadedConfig;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly rng?: Rng;
+  /** Re-reads the config for SIGHUP; throws an AppError when the file is invalid. */
+  readonly reloadConfig?: () => LoadedConfig;
+}
+
+export interface RunningApp {
+  readonly listeners: readonly UdpListener[];
+  readonly counters: Counters;
+  readonly store: Store;
+  reload(): boolean;
+  stop(): Promise<void>;
+}
+
+function createPrimary(_config: Readonly<Config>, store: Store): PrimaryAuthenticator {
+  return new LocalDirectory(store.users);
+}
+
+/** The composition root: wires config, store, factors, pipeline and listeners together. */
+export async function startApp(opts: AppOptions): Promise<RunningApp> {
+  const clock = opts.clock ?? systemClock;
+  const rng = opts.rng ?? cryptoRng;
+  const { log } = opts;
+  let config = opts.loaded.config;
+  loadDictionaries();
+
+  const store = Store.open(config.data_dir);
+  const counters = new Counters();
+  const challenges = new ChallengeStore(clock, rng);
+  const duplicates = new DuplicateCache(clock, config.radius.duplicate_window_sec * 1000);
+  let primary = createPrimary(config, store);
+
+  const buildRuntime = (cfg: Readonly<Config>, prim: PrimaryAuthenticator): Runtime => {
+    const totp = new TotpFactor({
+      tokens: store.tokens,
+      clock,
+      options: { digits: cfg.totp.digits, period: cfg.totp.period, window: cfg.totp.window },
+    });
+    const lockout = new LockoutPolicy({
+      repo: store.lockouts,
+      clock,
+      options: {
+        maxFailures: cfg.lockout.max_failures,
+        windowSec: cfg.lockout.window_sec,
+        lockSec: cfg.lockout.lock_sec,
+      },
+      onLocked: (identityId, until) =>
+        log.warn(
+          { event: 'lockout', identity: identityId, until: new Date(until).toISOString() },
+          `user ${identityId} locked out`,
+        ),
+    });
+    const pipeline = new AccessPipeline({
+      primary: prim,
+      factor: totp,
+      lockout,
+      policy: new ConfigPolicy({ exemptUsers: cfg.mfa.exempt_users, unenrolled: cfg.mfa.unenrolled }),
+      challenges,
+      options: {
+        challengeTimeoutSec: cfg.mfa.challenge_timeout_sec,
+        challengePrompt: cfg.mfa.challenge_prompt,
+        codeDigits: cfg.totp.digits,
+      },
+    });
+    return {
+      clients: new ClientTable(cfg.clients),
+      pipeline,
+      encoder: new DecisionEncoder(cfg.mfa.reject_message, log),
+    };
+  };
+
+  const server = new RadiusServer(buildRuntime(config, primary), { clock, rng, log, counters, duplicates });
+  const listeners: UdpListener[] = [];
+  try {
+    for (const l of config.listen) {
+      listeners.push(await UdpListener.bind(l.address, l.auth_port, server.onDatagram));
+    }
+  } catch (e) {
+    await Promise.all(listeners.map((x) => x.close()));
+    store.close();
+    challenges.close();
+    throw e;
+  }
+  const stats = new StatsReporter(counters, log, () => ({
+    pending_challenges: challenges.size,
+    duplicate_cache: duplicates.size,
+  }));
+  stats.start(config.log.stats_interval_sec);
+  log.info(
+    {
+      event: 'started',
+      config: opts.loaded.file,
+      listen: listeners.map((l) => `${l.address}:${l.port}`),
+      clients: config.clients.map((c) => c.name),
+      directory: config.directory.type,
+    },
+    'mfa-radius-proxy started',
+  );
+
+  return {
+    listeners,
+    counters,
+    store,
+    reload(): boolean {
+      if (!opts.reloadConfig) return false;
+      let next: LoadedConfig;
+      try {
+        next = opts.reloadConfig();
+      } catch (e) {
+        log.error(
+          { event: 'reload_failed', error: (e as Error).message },
+          'config reload failed; keeping the running config',
+        );
+        return false;
+      }
+      if (
+        JSON.stringify(next.config.listen) !== JSON.stringify(config.listen) ||
+        next.config.data_dir !== config.data_dir
+      ) {
+        log.warn(
+          { event: 'reload_restart_needed' },
+          'listen addresses and data_dir change only on restart; other changes applied',
+        );
+      }
+      const old = primary;
+      if (JSON.stringify(next.config.directory) !== JSON.stringify(config.directory)) {
+        primary = createPrimary(next.config, store);
+        // In-flight requests hold the old runtime; close the old directory once they are done.
+        void server.drain().then(() => old.close());
+      }
+      config = next.config;
+      server.swapRuntime(buildRuntime(config, primary));
+      log.info({ event: 'reloaded', clients: config.clients.map((c) => c.name) }, 'configuration reloaded');
+      return true;
+    },
+    async stop(): Promise<void> {
+      await Promise.all(listeners.map((l) => l.close()));
+      await server.drain();
+      stats.stop();
+      await primary.close();
+      challenges.close();
+      store.close();
+      log.info({ event: 'stopped' }, 'mfa-radius-proxy stopped');
+    },
+  };
+}

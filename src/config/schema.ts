@@ -1,0 +1,124 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * The one config file, as an admin writes it (snake_case YAML). Validated once at start, then frozen.
+ * Every key has a default where a safe one exists; secrets never do.
+ */
+
+const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'expected an IPv4 or IPv6 address' });
+
+/** `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8` */
+export const cidrString = z.string().refine(
+  (s) => {
+    const [addr, prefix, extra] = s.split('/');
+    if (extra !== undefined || !addr) return false;
+    const family = isIP(addr);
+    if (family === 0) return false;
+    if (prefix === undefined) return true;
+    if (!/^\d{1,3}$/.test(prefix)) return false;
+    return Number(prefix) <= (family === 4 ? 32 : 128);
+  },
+  { message: 'expected an IP address or CIDR, e.g. 10.0.0.0/8 or fd00::/8' },
+);
+
+const port = z.number().int().min(1).max(65535);
+
+export const listenSchema = z
+  .object({
+    address: ipAddress,
+    auth_port: port.default(1812),
+    acct_port: port.optional(),
+  })
+  .strict();
+
+export const mfaModes = ['challenge', 'concat', 'auto'] as const;
+
+export const clientSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"'),
+    address: z.union([cidrString, z.array(cidrString).min(1)]),
+    secret: z.string().min(8, 'expected a shared secret of at least 8 characters (16+ recommended)'),
+    require_message_authenticator: z.boolean().default(true),
+    mfa_mode: z.enum(mfaModes).default('auto'),
+    /** In concat/auto mode: the delimiter between password and code ('' = the code is the trailing digits). */
+    concat_delimiter: z.string().max(4).default(''),
+    /** The gateway's RADIUS timeout in seconds: answers are sent before it runs out. */
+    nas_timeout: z.number().positive().max(600).default(30),
+    /** Prompt shown in the Access-Challenge (Reply-Message). */
+    challenge_prompt: z.string().min(1).max(1000).optional(),
+  })
+  .strict();
+
+export const localDirectorySchema = z.object({ type: z.literal('local') }).strict();
+
+export const configSchema = z
+  .object({
+    listen: z
+      .array(listenSchema)
+      .min(1)
+      .default([{ address: '127.0.0.1', auth_port: 1812 }]),
+    data_dir: z.string().min(1).default('./data'),
+    directory: localDirectorySchema.default({ type: 'local' }),
+    clients: z.array(clientSchema).min(1),
+    mfa: z
+      .object({
+        /** Users with no enrolled factor: reject (default) or let them in on the password alone. */
+        unenrolled: z.enum(['reject', 'allow']).default('reject'),
+        /** Login names exempt from the second factor (case-insensitive). */
+        exempt_users: z.array(z.string().min(1)).default([]),
+        challenge_timeout_sec: z.number().int().min(10).max(600).default(120),
+        challenge_prompt: z
+          .string()
+          .min(1)
+          .max(1000)
+          .default('Enter the 6-digit code from your authenticator app'),
+        /** The only text a gateway ever sees on a reject; the reason stays in the audit log. */
+        reject_message: z.string().max(1000).default('Authentication failed'),
+      })
+      .strict()
+      .prefault({}),
+    totp: z
+      .object({
+        digits: z.literal(6).default(6),
+        period: z.literal(30).default(30),
+        /** Accepted clock drift, in steps on each side. */
+        window: z.number().int().min(0).max(10).default(1),
+        issuer: z.string().min(1).max(64).default('mfa-radius-proxy'),
+      })
+      .strict()
+      .prefault({}),
+    lockout: z
+      .object({
+        max_failures: z.number().int().min(1).max(1000).default(5),
+        window_sec: z.number().int().min(1).default(300),
+        lock_sec: z.number().int().min(1).default(900),
+      })
+      .strict()
+      .prefault({}),
+    radius: z
+      .object({
+        /** RFC 5080 §2.2.2: how long a reply is kept to answer retransmissions. */
+        duplicate_window_sec: z.number().int().min(1).max(300).default(30),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        /** A `stats` event (packet counters, event-loop delay) every N seconds; 0 turns it off. */
+        stats_interval_sec: z.number().int().min(0).max(86400).default(60),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ClientConfig = Config['clients'][number];
+export type ListenConfig = Config['listen'][number];
+export type MfaMode = (typeof mfaModes)[number];

@@ -1,0 +1,158 @@
+import { createGuardrails, verify } from 'otplib';
+import type { SecondFactorPort } from '../pipeline/ports.js';
+import type { Clock, Rng } from '../shared/clock.js';
+import { type Result, err, ok } from '../shared/result.js';
+import type { TokenInfo, TokenRepo } from '../store/token-repo.js';
+
+export type TotpResult =
+  | { readonly kind: 'ok'; readonly tokenId: number; readonly step: number }
+  | { readonly kind: 'bad_code' }
+  | { readonly kind: 'replayed' }
+  | { readonly kind: 'not_enrolled' };
+
+export interface TotpOptions {
+  /** Defaults for new enrolments; verification uses each token's own digits and period. */
+  readonly digits: number;
+  readonly period: number;
+  /** Accepted clock drift in steps on each side (RFC 6238 §5.2 "at most one time step"). */
+  readonly window: number;
+}
+
+export interface TotpDeps {
+  readonly tokens: TokenRepo;
+  readonly clock: Clock;
+  readonly options: TotpOptions;
+}
+
+// otplib v13 refuses seeds under 16 bytes; many deployed Google-Authenticator-style seeds are 10
+// bytes (16 base32 characters), so we accept down to 10, matching TokenRepo's MIN_SECRET_BYTES.
+// New enrolments get 20 bytes (generateTotpSecret).
+const guardrails = createGuardrails({ MIN_SECRET_BYTES: 10 });
+
+/** TOTP (RFC 6238) over the enrolments in TokenRepo. The only importer of otplib. */
+export class TotpFactor implements SecondFactorPort {
+  constructor(private readonly deps: TotpDeps) {}
+
+  isEnrolled(identityId: string): boolean {
+    return this.deps.tokens.hasAny(identityId);
+  }
+
+  /** Verifies and consumes: a code accepted here is never accepted again for the same token. */
+  verify(identityId: string, code: string): Promise<TotpResult> {
+    return this.run(identityId, code, true);
+  }
+
+  /** Verifies without consuming (the pipeline peeks before a bind in auto mode). */
+  check(identityId: string, code: string): Promise<TotpResult> {
+    return this.run(identityId, code, false);
+  }
+
+  private async run(identityId: string, code: string, consume: boolean): Promise<TotpResult> {
+    const enrolled = this.deps.tokens.secretsFor(identityId);
+    if (enrolled.length === 0) return { kind: 'not_enrolled' };
+    const epoch = Math.floor(this.deps.clock.now() / 1000);
+    let replayed = false;
+    // Any of the identity's tokens may match (a phone and a backup hardware token).
+    for (const { token, secret } of enrolled) {
+      const m = await this.match(token, secret, code, epoch);
+      if (m.kind === 'replayed') replayed = true;
+      if (m.kind !== 'ok') continue;
+      if (!consume) return { kind: 'ok', tokenId: token.id, step: m.step };
+      // The atomic claim is the real replay guard: two requests carrying the same code, in this
+      // process or another, both pass otplib, but only one wins the UPDATE.
+      if (this.deps.tokens.claimStep(token.id, m.step))
+        return { kind: 'ok', tokenId: token.id, step: m.step };
+      replayed = true;
+    }
+    return replayed ? { kind: 'replayed' } : { kind: 'bad_code' };
+  }
+
+  private async match(
+    token: TokenInfo,
+    secret: Buffer,
+    code: string,
+    epoch: number,
+  ): Promise<{ kind: 'replayed' | 'no' } | { kind: 'ok'; step: number }> {
+    // otplib throws on a wrong length or non-digits; a malformed code is just a wrong code.
+    if (!new RegExp(`^\\d{${token.digits}}$`).test(code)) return { kind: 'no' };
+    const tolerance = this.deps.options.window * token.period;
+    const base = {
+      secret: new Uint8Array(secret),
+      token: code,
+      algorithm: token.algorithm,
+      digits: token.digits,
+      period: token.period,
+      epoch,
+      epochTolerance: tolerance,
+      guardrails,
+    };
+    try {
+      const last = token.lastStep;
+      // otplib rejects an afterTimeStep beyond the window's last step (clock moved back): clamping
+      // it there still rejects every step in the window, which is what the replay guard wants.
+      const maxStep = Math.floor((epoch + tolerance) / token.period);
+      const after = last === null ? undefined : Math.min(last, maxStep);
+      const fresh = await verify({ ...base, ...(after === undefined ? {} : { afterTimeStep: after }) });
+      // v13 returns an object, always truthy: test .valid, never the result itself.
+      // ('timeStep' in: the functional API's type also covers HOTP results, which have none.)
+      if (fresh.valid && 'timeStep' in fresh) return { kind: 'ok', step: fresh.timeStep };
+      if (after === undefined) return { kind: 'no' };
+      // Not fresh: a correct code for a step already used is a replay, worth its own reason code.
+      const any = await verify(base);
+      return any.valid ? { kind: 'replayed' } : { kind: 'no' };
+    } catch {
+      return { kind: 'no' };
+    }
+  }
+}
+
+/** A new seed: 20 bytes = 160 bits, the RFC 4226 §4 R6 recommended size (and the HMAC-SHA1 output size). */
+export function generateTotpSecret(rng: Rng): Buffer {
+  return rng.bytes(20);
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 §6 base32, upper case, without '=' padding (as authenticator apps expect). */
+export function base32Encode(data: Buffer): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of data) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+export type Base32Error = 'invalid_character' | 'invalid_length' | 'empty';
+
+/**
+ * Decodes base32 as people type it: case-insensitive, spaces/hyphens and '=' padding ignored.
+ * RFC 4648 §6: 1, 3 or 6 trailing characters can never result from encoding whole bytes.
+ */
+export function base32Decode(text: string): Result<Buffer, Base32Error> {
+  const clean = text.replace(/[\s-]/g, '').replace(/=+$/, '').toUpperCase();
+  if (clean.length === 0) return err('empty');
+  if ([1, 3, 6].includes(clean.length % 8)) return err('invalid_length');
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of clean) {
+    const v = ALPHABET.indexOf(ch);
+    if (v < 0) return err('invalid_character');
+    value = ((value << 5) | v) & 0xfff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return ok(Buffer.from(out));
+}

@@ -1,0 +1,40 @@
+import { Reasons } from '../pipeline/reasons.js';
+import type { Identity, PrimaryAuthenticator, PrimaryRequest, PrimaryResult } from '../pipeline/types.js';
+import { dummyVerify, verifyPassword } from '../store/password-hash.js';
+import type { UserRepo } from '../store/user-repo.js';
+import { HashLimiter } from './hash-limiter.js';
+
+/** The embedded user store as the first factor: scrypt-hashed passwords in SQLite. */
+export class LocalDirectory implements PrimaryAuthenticator {
+  readonly kind = 'local';
+
+  constructor(
+    private readonly users: UserRepo,
+    private readonly limiter = new HashLimiter(),
+  ) {}
+
+  async authenticate(req: PrimaryRequest): Promise<PrimaryResult> {
+    const user = this.users.get(req.userName.trim());
+    if (!user) {
+      // Same cost as a real check, so response time does not reveal which names exist.
+      await this.limiter.run(() => dummyVerify(req.password));
+      return { kind: 'fail', reason: Reasons.NO_SUCH_USER };
+    }
+    const identity = this.toIdentity(user.name, req.userName, user.mfaExempt);
+    if (!(await this.limiter.run(() => verifyPassword(req.password, user.passwordHash)))) {
+      return { kind: 'fail', reason: Reasons.BAD_PASSWORD, identityId: identity.id };
+    }
+    return { kind: 'ok', identity, attributes: [] };
+  }
+
+  async lookup(userName: string): Promise<Identity | null> {
+    const user = this.users.get(userName.trim());
+    return user ? this.toIdentity(user.name, userName, user.mfaExempt) : null;
+  }
+
+  async close(): Promise<void> {}
+
+  private toIdentity(name: string, loginName: string, mfaExempt: boolean): Identity {
+    return { id: name.toLowerCase(), loginName, displayName: name, mfaExempt };
+  }
+}

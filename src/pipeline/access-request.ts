@@ -1,0 +1,34 @@
+import type { MfaMode } from '../config/schema.js';
+
+/** An Access-Request as the pipeline sees it: decoded, authenticated, no wire details. */
+export interface AccessRequest {
+  readonly correlationId: string;
+  readonly client: {
+    readonly name: string;
+    readonly mfaMode: MfaMode;
+    readonly concatDelimiter: string;
+    readonly challengePrompt?: string;
+    /** The gateway's own timeout: an answer after it is useless. */
+    readonly nasTimeoutMs: number;
+  };
+  readonly userName: string;
+  /** The unhidden User-Password (RFC 2865 §5.2), or undefined when absent. */
+  readonly password: Buffer | undefined;
+  readonly state: Buffer | undefined;
+  readonly nas: {
+    readonly ip?: string;
+    readonly identifier?: string;
+    readonly callingStationId?: string;
+  };
+  /** Clock ms when the datagram arrived. */
+  readonly receivedAt: number;
+}
+
+/** The audit facts of one decision; the server adds latency and logs them as one event. */
+export interface AuditFields {
+  readonly correlationId: string;
+  readonly identityId?: string;
+  /** challenge | concat | auto:concat | auto:challenge | challenge-answer */
+  readonly mode: string;
+  readonly rule?: string;
+}

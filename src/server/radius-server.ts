@@ -1,0 +1,247 @@
+import type { RemoteInfo } from 'node:dgram';
+import type { Logger } from '../observability/logger.js';
+import type { AccessPipeline, Outcome } from '../pipeline/access-pipeline.js';
+import type { AccessRequest } from '../pipeline/access-request.js';
+import { Reasons } from '../pipeline/reasons.js';
+import { messageAuthenticatorStatus } from '../radius/authenticators.js';
+import { Attr, PacketCode } from '../radius/codes.js';
+import { type Frame, firstAttribute, parseFrame } from '../radius/frame.js';
+import { unhidePassword } from '../radius/password.js';
+import { buildResponse } from '../radius/response.js';
+import type { Clock, Rng } from '../shared/clock.js';
+import type { ClientTable, RadiusClient } from './client-table.js';
+import type { Counters } from './counters.js';
+import type { DecisionEncoder } from './decision-encoder.js';
+import { DuplicateCache } from './duplicate-cache.js';
+
+/** The parts that a SIGHUP reload swaps as one: in-flight requests keep the runtime they started with. */
+export interface Runtime {
+  readonly clients: ClientTable;
+  readonly pipeline: AccessPipeline;
+  readonly encoder: DecisionEncoder;
+}
+
+export interface ServerDeps {
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly log: Logger;
+  readonly counters: Counters;
+  readonly duplicates: DuplicateCache;
+}
+
+const text = (b: Buffer | undefined): string | undefined => (b ? b.toString('utf8') : undefined);
+
+function ipv4(b: Buffer | undefined): string | undefined {
+  return b && b.length === 4 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : undefined;
+}
+
+/**
+ * Datagram in, datagram out. Checks where a packet came from and that it is authentic, drops and
+ * counts anything else, and hands Access-Requests to the pipeline. It never decides who gets in.
+ */
+export class RadiusServer {
+  private runtime: Runtime;
+  private readonly idPrefix: string;
+  private seq = 0;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    runtime: Runtime,
+    private readonly deps: ServerDeps,
+  ) {
+    this.runtime = runtime;
+    this.idPrefix = deps.rng.bytes(4).toString('hex');
+  }
+
+  swapRuntime(runtime: Runtime): void {
+    this.runtime = runtime;
+  }
+
+  /** Resolves when every request already being processed has been answered (for a clean stop). */
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  onDatagram = (msg: Buffer, rinfo: RemoteInfo, send: (reply: Buffer) => void): void => {
+    const { counters } = this.deps;
+    counters.inc('received');
+    const runtime = this.runtime;
+    const client = runtime.clients.match(rinfo.address);
+    if (!client) {
+      // Never answered: an unknown source learns nothing, not even that we exist.
+      counters.inc('dropped_unknown_client');
+      return;
+    }
+    const parsed = parseFrame(msg);
+    if (!parsed.ok) {
+      counters.inc('dropped_malformed');
+      return;
+    }
+    const frame = parsed.value;
+    switch (frame.code) {
+      case PacketCode.StatusServer:
+        this.statusServer(frame, client, send);
+        return;
+      case PacketCode.AccessRequest:
+        this.accessRequest(frame, client, rinfo, send, runtime);
+        return;
+      default:
+        counters.inc('dropped_unexpected_code');
+    }
+  };
+
+  private statusServer(frame: Frame, client: RadiusClient, send: (reply: Buffer) => void): void {
+    // RFC 5997 §3: a Status-Server without a valid Message-Authenticator MUST be silently discarded.
+    if (messageAuthenticatorStatus(frame, client.secret) !== 'valid') {
+      this.deps.counters.inc('dropped_bad_message_authenticator');
+      return;
+    }
+    // RFC 5997 §3: answered with Access-Accept on the authentication port; not cached (§4).
+    const reply = buildResponse({
+      code: PacketCode.AccessAccept,
+      request: frame,
+      secret: client.secret,
+      attributes: [],
+    });
+    if (!reply.ok) return;
+    this.deps.counters.inc('status_server');
+    this.deps.counters.inc('answered');
+    send(reply.value);
+  }
+
+  private accessRequest(
+    frame: Frame,
+    client: RadiusClient,
+    rinfo: RemoteInfo,
+    send: (reply: Buffer) => void,
+    runtime: Runtime,
+  ): void {
+    const { counters } = this.deps;
+    const ma = messageAuthenticatorStatus(frame, client.secret);
+    if (ma === 'invalid') {
+      counters.inc('dropped_bad_message_authenticator');
+      return;
+    }
+    // BlastRADIUS (CVE-2024-3596): without a Message-Authenticator an Access-Request can be forged
+    // by a man in the middle; RFC 3579 §3.2 makes it mandatory whenever EAP-Message is present.
+    if (
+      ma === 'absent' &&
+      (client.config.require_message_authenticator || firstAttribute(frame, Attr.EapMessage))
+    ) {
+      counters.inc('dropped_missing_message_authenticator');
+      return;
+    }
+    const key = DuplicateCache.key(rinfo.address, rinfo.port, frame.identifier, frame.authenticator);
+    const dup = this.deps.duplicates.begin(key);
+    if (dup.kind === 'in_flight') {
+      counters.inc('duplicate_in_flight');
+      return;
+    }
+    if (dup.kind === 'replay') {
+      counters.inc('duplicate_replayed');
+      send(dup.reply);
+      return;
+    }
+    let password: Buffer | undefined;
+    const hidden = firstAttribute(frame, Attr.UserPassword);
+    if (hidden) {
+      const un = unhidePassword(hidden, client.secret, frame.authenticator);
+      if (!un.ok) {
+        counters.inc('dropped_bad_password_encoding');
+        this.deps.duplicates.abandon(key);
+        return;
+      }
+      password = un.value;
+    }
+    const now = this.deps.clock.now();
+    const req: AccessRequest = {
+      correlationId: `${this.idPrefix}-${(this.seq++).toString(36)}`,
+      client: {
+        name: client.name,
+        mfaMode: client.config.mfa_mode,
+        concatDelimiter: client.config.concat_delimiter,
+        challengePrompt: client.config.challenge_prompt,
+        nasTimeoutMs: client.config.nas_timeout * 1000,
+      },
+      userName: text(firstAttribute(frame, Attr.UserName)) ?? '',
+      password,
+      state: firstAttribute(frame, Attr.State),
+      nas: {
+        ip: ipv4(firstAttribute(frame, Attr.NasIpAddress)),
+        identifier: text(firstAttribute(frame, Attr.NasIdentifier)),
+        callingStationId: text(firstAttribute(frame, Attr.CallingStationId)),
+      },
+      receivedAt: now,
+    };
+    const work = this.process(req, frame, client, key, send, runtime, rinfo);
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
+  private async process(
+    req: AccessRequest,
+    frame: Frame,
+    client: RadiusClient,
+    key: string,
+    send: (reply: Buffer) => void,
+    runtime: Runtime,
+    rinfo: RemoteInfo,
+  ): Promise<void> {
+    const { counters, log } = this.deps;
+    let outcome: Outcome;
+    try {
+      outcome = await runtime.pipeline.handle(req);
+    } catch (e) {
+      counters.inc('handler_errors');
+      log.error(
+        { event: 'handler_error', correlation_id: req.correlationId, err: e },
+        'request handler failed',
+      );
+      outcome = {
+        decision: { kind: 'reject', reason: Reasons.INTERNAL_ERROR },
+        audit: { correlationId: req.correlationId, mode: req.client.mfaMode },
+      };
+    }
+    const { code, attributes } = runtime.encoder.encode(outcome.decision);
+    const reply = buildResponse({ code, request: frame, secret: client.secret, attributes });
+    if (!reply.ok) {
+      counters.inc('dropped_reply_too_long');
+      this.deps.duplicates.abandon(key);
+      log.error(
+        { event: 'reply_too_long', correlation_id: req.correlationId },
+        'reply exceeds 4096 octets; not sent',
+      );
+      return;
+    }
+    this.deps.duplicates.complete(key, reply.value);
+    send(reply.value);
+    counters.inc('answered');
+    counters.inc(
+      code === PacketCode.AccessAccept
+        ? 'access_accept'
+        : code === PacketCode.AccessReject
+          ? 'access_reject'
+          : 'access_challenge',
+    );
+    const d = outcome.decision;
+    log.info(
+      {
+        event: 'auth',
+        result: d.kind,
+        reason: d.reason,
+        client: client.name,
+        src: `${rinfo.address}:${rinfo.port}`,
+        user: req.userName,
+        identity: outcome.audit.identityId,
+        mode: outcome.audit.mode,
+        rule: outcome.audit.rule,
+        correlation_id: outcome.audit.correlationId,
+        nas_ip: req.nas.ip,
+        nas_id: req.nas.identifier,
+        calling_station: req.nas.callingStationId,
+        latency_ms: Math.round((this.deps.clock.now() - req.receivedAt) * 100) / 100,
+      },
+      `auth ${d.kind} ${d.reason}`,
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { AppError, ErrorCodes } from '../shared/errors.js';
+
+export type DatagramHandler = (msg: Buffer, rinfo: RemoteInfo, send: (reply: Buffer) => void) => void;
+
+/** 4 MiB, as FreeRADIUS's recv_buff: the kernel default (208 KiB) overflows under bursts. */
+const RECV_BUFFER = 4 * 1024 * 1024;
+
+/** One bound UDP socket. Listens only where configured: one address, one port. */
+export class UdpListener {
+  private constructor(
+    private readonly socket: Socket,
+    readonly address: string,
+    readonly port: number,
+  ) {}
+
+  static async bind(address: string, port: number, onMessage: DatagramHandler): Promise<UdpListener> {
+    const v6 = isIPv6(address);
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reuseAddr: false });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) => {
+        const code = (e as NodeJS.ErrnoException).code;
+        const hint =
+          code === 'EADDRINUSE'
+            ? 'another process already listens there (a second instance, or freeradius?)'
+            : code === 'EACCES'
+              ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE'
+              : code === 'EADDRNOTAVAIL'
+                ? 'this machine has no such address; check listen[].address'
+                : String(e);
+        reject(
+          new AppError(
+            ErrorCodes.LISTEN,
+            `cannot listen on ${address} port ${port}: ${hint}`,
+            { address, port },
+            { cause: e },
+          ),
+        );
+      };
+      socket.once('error', onError);
+      socket.bind({ address, port, exclusive: true }, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    try {
+      socket.setRecvBufferSize(RECV_BUFFER);
+    } catch {
+      // Capped by net.core.rmem_max; the default still works, just with less burst headroom.
+    }
+    const bound = socket.address();
+    const listener = new UdpListener(socket, address, bound.port);
+    socket.on('message', (msg, rinfo) => {
+      onMessage(msg, rinfo, (reply) => socket.send(reply, rinfo.port, rinfo.address));
+    });
+    // A send error (e.g. ICMP unreachable surfaced by the kernel) must never take the server down.
+    socket.on('error', () => {});
+    return listener;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Schema migrations, applied in order inside one IMMEDIATE transaction by database.ts and recorded
+ * in schema_migrations. Never edit a released entry: append a new version instead.
+ *
+ * Identities (enrolments, lockouts) are plain canonical strings (see identity-key.ts), not foreign
+ * keys to `users`: with LDAP/AD or an upstream RADIUS server the person has no local row.
+ * Times are integer milliseconds since the epoch (Clock.now()).
+ */
+export interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+      ) STRICT;
+
+      -- The local password directory only.
+      CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL,
+        name_key      TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        mfa_exempt    INTEGER NOT NULL DEFAULT 0 CHECK (mfa_exempt IN (0, 1)),
+        created_at    INTEGER NOT NULL
+      ) STRICT;
+
+      -- AUTOINCREMENT: ids are never reused, so the AAD 'totp:<identity>:<id>' names one row forever.
+      CREATE TABLE totp_tokens (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        identity      TEXT NOT NULL,
+        label         TEXT,
+        algorithm     TEXT NOT NULL CHECK (algorithm IN ('sha1', 'sha256', 'sha512')),
+        digits        INTEGER NOT NULL CHECK (digits IN (6, 8)),
+        period        INTEGER NOT NULL CHECK (period BETWEEN 10 AND 300),
+        secret_sealed BLOB NOT NULL,
+        last_step     INTEGER,
+        created_at    INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX totp_tokens_identity ON totp_tokens (identity);
+
+      CREATE TABLE auth_failures (
+        id       INTEGER PRIMARY KEY,
+        identity TEXT NOT NULL,
+        at       INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX auth_failures_identity_at ON auth_failures (identity, at);
+      CREATE INDEX auth_failures_at ON auth_failures (at);
+
+      CREATE TABLE lockouts (
+        identity     TEXT PRIMARY KEY,
+        locked_at    INTEGER NOT NULL,
+        locked_until INTEGER NOT NULL,
+        failures     INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];

@@ -1,0 +1,178 @@
+import { type Clock, systemClock } from '../shared/clock.js';
+import { AppError, ErrorCodes } from '../shared/errors.js';
+import type { Database } from './database.js';
+import { identityKey } from './identity-key.js';
+import type { SecretBox } from './secret-box.js';
+
+export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
+export type TotpDigits = 6 | 8;
+
+/** A TOTP enrolment as admins and the factor see it. Never carries the secret. */
+export interface TokenInfo {
+  readonly id: number;
+  readonly identityId: string;
+  readonly label: string | null;
+  readonly algorithm: TotpAlgorithm;
+  readonly digits: TotpDigits;
+  readonly period: number;
+  readonly createdAt: number;
+  /** The last RFC 6238 time step accepted (replay guard), or null if never used. */
+  readonly lastStep: number | null;
+}
+
+export interface NewToken {
+  readonly secret: Buffer;
+  readonly digits?: TotpDigits;
+  readonly period?: number;
+  readonly algorithm?: TotpAlgorithm;
+  readonly label?: string;
+}
+
+interface TokenRow {
+  id: number;
+  identity: string;
+  label: string | null;
+  algorithm: string;
+  digits: number;
+  period: number;
+  created_at: number;
+  last_step: number | null;
+}
+
+interface SealedRow extends TokenRow {
+  secret_sealed: Buffer;
+}
+
+const COLUMNS = 'id, identity, label, algorithm, digits, period, created_at, last_step';
+// RFC 4226 §4 R6 requires 128 bits and recommends 160; 10 bytes (80 bits) is still accepted because
+// many deployed Google-Authenticator-style seeds are 16 base32 characters. 64 = SHA-512 block size.
+export const MIN_SECRET_BYTES = 10;
+export const MAX_SECRET_BYTES = 64;
+
+const toInfo = (r: TokenRow): TokenInfo => ({
+  id: r.id,
+  identityId: r.identity,
+  label: r.label,
+  algorithm: r.algorithm as TotpAlgorithm,
+  digits: r.digits as TotpDigits,
+  period: r.period,
+  createdAt: r.created_at,
+  lastStep: r.last_step,
+});
+
+/** Binds a sealed seed to its row: a blob moved to another row or identity fails to open. */
+const aadFor = (identity: string, id: number): string => `totp:${identity}:${id}`;
+
+/** TOTP enrolments, keyed by canonical identity id (not by local user: see migrations.ts). */
+export class TokenRepo {
+  constructor(
+    private readonly db: Database,
+    private readonly box: SecretBox,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Returns once the enrolment is committed (and, with synchronous=FULL, on disk). */
+  add(identityId: string, token: NewToken): TokenInfo {
+    const identity = identityKey(identityId);
+    const { secret, digits = 6, period = 30, algorithm = 'sha1', label = null } = token;
+    if (secret.length < MIN_SECRET_BYTES || secret.length > MAX_SECRET_BYTES) {
+      throw new AppError(
+        ErrorCodes.TOKEN_SECRET_INVALID,
+        `a TOTP secret must be ${MIN_SECRET_BYTES}-${MAX_SECRET_BYTES} bytes, got ${secret.length}`,
+        { identityId: identity },
+      );
+    }
+    if (!Number.isInteger(period) || period < 10 || period > 300 || (digits !== 6 && digits !== 8)) {
+      throw new AppError(ErrorCodes.STORE, 'TOTP period must be 10-300 s and digits 6 or 8', {
+        period,
+        digits,
+      });
+    }
+    // The row id is part of the AAD, so insert first and seal inside the same transaction:
+    // nothing half-written is ever visible or survives a crash.
+    const insert = this.db.transaction((): TokenRow => {
+      const row = this.db
+        .prepare<[string, string | null, string, number, number, Buffer, number], TokenRow>(
+          `INSERT INTO totp_tokens (identity, label, algorithm, digits, period, secret_sealed, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+        )
+        .get(identity, label, algorithm, digits, period, Buffer.alloc(0), this.clock.now())!;
+      const sealed = this.box.seal(secret, aadFor(identity, row.id));
+      this.db
+        .prepare<[Buffer, number]>('UPDATE totp_tokens SET secret_sealed = ? WHERE id = ?')
+        .run(sealed, row.id);
+      return row;
+    });
+    return toInfo(insert.immediate());
+  }
+
+  listFor(identityId: string): TokenInfo[] {
+    return this.db
+      .prepare<[string], TokenRow>(`SELECT ${COLUMNS} FROM totp_tokens WHERE identity = ? ORDER BY id`)
+      .all(identityKey(identityId))
+      .map(toInfo);
+  }
+
+  listAll(): TokenInfo[] {
+    return this.db
+      .prepare<[], TokenRow>(`SELECT ${COLUMNS} FROM totp_tokens ORDER BY identity, id`)
+      .all()
+      .map(toInfo);
+  }
+
+  count(): number {
+    return this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM totp_tokens').get()!.n;
+  }
+
+  hasAny(identityId: string): boolean {
+    return (
+      this.db
+        .prepare<[string], { x: number }>('SELECT 1 AS x FROM totp_tokens WHERE identity = ? LIMIT 1')
+        .get(identityKey(identityId)) !== undefined
+    );
+  }
+
+  /** Removes one token (tokenId) or all of the identity's tokens; returns how many were removed. */
+  remove(identityId: string, tokenId?: number): number {
+    const identity = identityKey(identityId);
+    if (tokenId === undefined) {
+      return this.db.prepare<[string]>('DELETE FROM totp_tokens WHERE identity = ?').run(identity).changes;
+    }
+    return this.db
+      .prepare<[string, number]>('DELETE FROM totp_tokens WHERE identity = ? AND id = ?')
+      .run(identity, tokenId).changes;
+  }
+
+  /** Decrypted seeds; throws AppError STORE if a row fails to open (tampering or wrong key). */
+  secretsFor(identityId: string): Array<{ token: TokenInfo; secret: Buffer }> {
+    const identity = identityKey(identityId);
+    return this.db
+      .prepare<[string], SealedRow>(
+        `SELECT ${COLUMNS}, secret_sealed FROM totp_tokens WHERE identity = ? ORDER BY id`,
+      )
+      .all(identity)
+      .map((r) => ({ token: toInfo(r), secret: this.box.open(r.secret_sealed, aadFor(r.identity, r.id)) }));
+  }
+
+  /**
+   * Replay guard (RFC 6238 §5.2: a verifier must not accept the same OTP twice). One conditional
+   * UPDATE, atomic across connections and processes: exactly one caller claims a given step, and a
+   * step at or before the last accepted one is never claimable again.
+   */
+  claimStep(tokenId: number, step: number): boolean {
+    return (
+      this.db
+        .prepare<[number, number, number]>(
+          'UPDATE totp_tokens SET last_step = ? WHERE id = ? AND (last_step IS NULL OR last_step < ?)',
+        )
+        .run(step, tokenId, step).changes === 1
+    );
+  }
+
+  /** Forgets the replay state of the identity's tokens (admin resync after a clock problem). */
+  resetSteps(identityId: string): number {
+    return this.db
+      .prepare<[string]>('UPDATE totp_tokens SET last_step = NULL WHERE identity = ?')
+      .run(identityKey(identityId)).changes;
+  }
+}
