@@ -158,8 +158,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       return true;
     },
     async stop(): Promise<void> {
-      await Promise.all(listeners.map((l) => l.close()));
+      // Stop taking requests, answer those in flight, then close the sockets.
+      for (const l of listeners) l.pause();
       await server.drain();
+      await Promise.all(listeners.map((l) => l.close()));
       stats.stop();
       await primary.close();
       challenges.close();

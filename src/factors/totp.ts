@@ -60,8 +60,9 @@ export class TotpFactor implements SecondFactorPort {
       if (!consume) return { kind: 'ok', tokenId: token.id, step: m.step };
       // The atomic claim is the real replay guard: two requests carrying the same code, in this
       // process or another, both pass otplib, but only one wins the UPDATE.
-      if (this.deps.tokens.claimStep(token.id, m.step))
+      if (this.deps.tokens.claimStep(token.id, m.step)) {
         return { kind: 'ok', tokenId: token.id, step: m.step };
+      }
       replayed = true;
     }
     return replayed ? { kind: 'replayed' } : { kind: 'bad_code' };

@@ -52,14 +52,28 @@ export class UdpListener {
     const bound = socket.address();
     const listener = new UdpListener(socket, address, bound.port);
     socket.on('message', (msg, rinfo) => {
-      onMessage(msg, rinfo, (reply) => socket.send(reply, rinfo.port, rinfo.address));
+      onMessage(msg, rinfo, (reply) => listener.send(reply, rinfo.port, rinfo.address));
     });
     // A send error (e.g. ICMP unreachable surfaced by the kernel) must never take the server down.
     socket.on('error', () => {});
     return listener;
   }
 
+  private closed = false;
+
+  /** Sends a reply; after close() (a request that finished during shutdown) it is a no-op. */
+  send(reply: Buffer, port: number, address: string): void {
+    if (this.closed) return;
+    this.socket.send(reply, port, address);
+  }
+
+  /** Stops taking new datagrams; replies to requests in flight still go out. */
+  pause(): void {
+    this.socket.removeAllListeners('message');
+  }
+
   close(): Promise<void> {
+    this.closed = true;
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Rng } from '../../../src/shared/clock.js';
+import { type EncodeOptions, encodeAttribute } from '../../../src/radius/attributes.js';
 import { type Frame, parseFrame } from '../../../src/radius/frame.js';
 
 /** '01 02 ff' or '0102ff' → Buffer. */
@@ -39,4 +40,11 @@ export class SeededRng implements Rng {
 
 export function readFixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../../fixtures/radius/${name}`, import.meta.url), 'utf8')) as T;
+}
+
+/** encodeAttribute that fails the test on an error. */
+export function encoded(name: string | number, value: string | number | Buffer, opts?: EncodeOptions): Buffer[] {
+  const r = encodeAttribute({ name, value }, opts);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
 }

@@ -40,6 +40,21 @@ describe('openDatabase', () => {
     }
   });
 
+  it('keeps the DB, its WAL and shared-memory files private whatever the umask', () => {
+    const dir = freshDir();
+    const old = process.umask(0o022);
+    try {
+      const store = Store.open(dir);
+      store.users.add('alice', 'hash');
+      for (const f of ['mfa.db', 'mfa.db-wal', 'mfa.db-shm', 'secret.key']) {
+        expect((statSync(join(dir, f)).mode & 0o777).toString(8), f).toBe('600');
+      }
+      store.close();
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it('migrations are ordered and idempotent: reopening applies nothing twice and keeps data', () => {
     const versions = migrations.map((m) => m.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));

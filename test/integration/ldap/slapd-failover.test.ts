@@ -1,0 +1,103 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LdapDirectory } from '../../../src/directory/ldap-directory.js';
+import type { PrimaryRequest } from '../../../src/pipeline/types.js';
+import { freeTcpPort } from '../../helpers/ports.js';
+import { type SlapdHarness, slapdDirectoryConfig, startSlapd } from '../../helpers/slapd.js';
+
+let h: SlapdHarness;
+let silent: Server;
+let silentUrl: string;
+const silentSockets: Socket[] = [];
+const open: LdapDirectory[] = [];
+
+function directory(over: Parameters<typeof slapdDirectoryConfig>[1]): LdapDirectory {
+  const d = new LdapDirectory(slapdDirectoryConfig(h, over));
+  open.push(d);
+  return d;
+}
+
+const req = (userName: string, password: string): PrimaryRequest => ({
+  userName,
+  password: Buffer.from(password),
+  correlationId: 'failover',
+  deadline: Date.now() + 10_000,
+});
+
+beforeAll(async () => {
+  h = await startSlapd();
+  // Accepts TCP and never answers: a hung directory, only a timeout gets us out.
+  silent = createServer((s) => {
+    silentSockets.push(s);
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const addr = silent.address();
+  if (!addr || typeof addr === 'string') throw new Error('no address');
+  silentUrl = `ldap://127.0.0.1:${addr.port}`;
+});
+afterAll(async () => {
+  await Promise.all(open.map((d) => d.close()));
+  for (const s of silentSockets) s.destroy();
+  await new Promise<void>((r) => silent.close(() => r()));
+  await h?.stop();
+});
+
+describe('failover and outages', () => {
+  it('skips a dead first URL (connection refused) and logs in on the second', async () => {
+    const dead = `ldap://127.0.0.1:${await freeTcpPort()}`;
+    const d = directory({ servers: [dead, h.url] });
+    expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({ kind: 'ok', identity: { id: 'alice' } });
+    expect((await d.explainUser('alice')).server).toBe(h.url);
+    expect(await d.authenticate(req('alice', 'wrong'))).toMatchObject({ reason: 'bad_password' });
+  });
+
+  it('skips a hung first server after timeout_ms', async () => {
+    const d = directory({ servers: [silentUrl, h.url], timeout_ms: 300 });
+    const t0 = Date.now();
+    expect(await d.authenticate(req('carol', 'carol-pw'))).toMatchObject({ kind: 'ok' });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    // The hung server is now skipped for server_retry_sec: the next login does not wait again.
+    const t1 = Date.now();
+    expect(await d.authenticate(req('dave', 'dave-pw'))).toMatchObject({ kind: 'ok' });
+    expect(Date.now() - t1).toBeLessThan(250);
+  });
+
+  it('a hung only server gives directory_unavailable within the timeout, no exception', async () => {
+    const d = directory({ servers: [silentUrl], timeout_ms: 200 });
+    const t0 = Date.now();
+    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await expect(d.lookup('alice')).rejects.toMatchObject({ code: 'MFA_ERR_DIRECTORY' });
+    expect(await d.find('alice')).toEqual({ ok: false, error: 'directory_unavailable' });
+  });
+
+  it('a wrong service password is directory_unavailable, never the user’s bad_password', async () => {
+    const d = directory({ bind_password: 'not-the-password' });
+    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
+    expect((await d.explainUser('alice')).steps.at(-1)?.detail).toMatch(/invalid credentials|0x31/i);
+  });
+
+  it('directory down → directory_unavailable; back up → logins work again on the same instance', async () => {
+    for (const reuse of [true, false]) {
+      const d = directory({ reuse_connections: reuse, server_retry_sec: 30 });
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({ kind: 'ok' });
+      await h.kill();
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
+      expect(await d.authenticate(req('bob', 'bob-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
+      await h.restart();
+      // Only one server: it is tried even within server_retry_sec, so recovery is immediate.
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({ kind: 'ok', identity: { id: 'alice' } });
+      expect(await d.authenticate(req('bob', 'bad'))).toMatchObject({ reason: 'bad_password' });
+    }
+  });
+
+  it('after a restart, pooled bind connections are replaced, not reused dead', async () => {
+    const d = directory({ bind_pool_size: 2 });
+    await Promise.all(['alice', 'bob', 'carol', 'dave'].map((u) => d.authenticate(req(u, `${u}-pw`))));
+    await h.kill();
+    await h.restart();
+    const after = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((u) => d.authenticate(req(u, `${u}-pw`))));
+    expect(after.map((r) => r.kind)).toEqual(['ok', 'ok', 'ok', 'ok']);
+  });
+});
