@@ -47,11 +47,15 @@ case $TARGET in
   *) die "unknown target '$TARGET' (vm|rpi)" ;;
 esac
 
+# Native builds compile better-sqlite3 in the target chroot; foreign ones cross-compile on the host.
+BUILD_ONLY=build-only.txt
+[ "$ARCH" = "$(dpkg --print-architecture)" ] || BUILD_ONLY=build-only-cross.txt
 need_root "the image build"
 host_pkgs=(mmdebstrap=mmdebstrap sfdisk=fdisk mkfs.vfat=dosfstools mcopy=mtools mke2fs=e2fsprogs
   qemu-img=qemu-utils zstd=zstd xz=xz-utils npm=npm systemd-analyze=systemd unshare=util-linux)
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
-  host_pkgs+=(arch-test=arch-test update-binfmts=binfmt-support /usr/bin/qemu-aarch64-static=qemu-user-static)
+  host_pkgs+=(arch-test=arch-test update-binfmts=binfmt-support /usr/bin/qemu-aarch64-static=qemu-user-static
+    aarch64-linux-gnu-g++=g++-aarch64-linux-gnu make=make python3=python3)
 fi
 ensure_host_pkgs "${host_pkgs[@]}"
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
@@ -115,10 +119,12 @@ phase_base() {
     log "reusing $base (inputs unchanged: $key)"
     return 0
   fi
-  rm -rf "$base" "$W/base.key"
+  safe_rm "$base"; rm -f "$W/base.key"
   mkdir -p "$base"
+  # Run copies of the hooks, so editing the tree during a build cannot change a script bash is reading.
+  rm -rf "$W/hooks.run" && cp -r "$APPLIANCE_DIR/hooks" "$W/hooks.run"
   includes=$( { read_list "$APPLIANCE_DIR/packages/base.txt"; read_list "$APPLIANCE_DIR/packages/$TARGET.txt";
-    read_list "$APPLIANCE_DIR/packages/build-only.txt"; } | paste -sd, -)
+    read_list "$APPLIANCE_DIR/packages/$BUILD_ONLY"; } | paste -sd, -)
   APPLIANCE_TARGET=$TARGET APPLIANCE_DIR=$APPLIANCE_DIR APPLIANCE_STAGE=$W/app \
   mmdebstrap --mode=root --variant=minbase --arch="$ARCH" \
     --components="main non-free-firmware" \
@@ -131,8 +137,8 @@ phase_base() {
     --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
-    --essential-hook="$APPLIANCE_DIR/hooks/essential.sh \"\$1\"" \
-    --customize-hook="$APPLIANCE_DIR/hooks/customize-base.sh \"\$1\"" \
+    --essential-hook="$W/hooks.run/essential.sh \"\$1\"" \
+    --customize-hook="$W/hooks.run/customize-base.sh \"\$1\"" \
     "$SUITE" "$base" \
     "deb $MIRROR $SUITE main non-free-firmware" \
     "deb $MIRROR $SUITE-updates main non-free-firmware" \
@@ -144,10 +150,11 @@ phase_base() {
 # ---------------------------------------------------------------- 3. rootfs
 phase_rootfs() {
   local root=$W/rootfs
-  rm -rf "$root"
+  rm -rf "$W/hooks.run" && cp -r "$APPLIANCE_DIR/hooks" "$W/hooks.run"
+  safe_rm "$root"
   cp -a "$W/base" "$root"
   APPLIANCE_TARGET=$TARGET APPLIANCE_DIR=$APPLIANCE_DIR REPO_DIR=$REPO_DIR APP_VERSION=$APP_VERSION GIT_REV=$GIT_REV \
-    bash "$APPLIANCE_DIR/hooks/configure.sh" "$root" >"$W/configure.log" 2>&1 ||
+    bash "$W/hooks.run/configure.sh" "$root" >"$W/configure.log" 2>&1 ||
     { tail -40 "$W/configure.log" >&2; die "configure.sh failed (log: $W/configure.log)"; }
   bash "$APPLIANCE_DIR/lib/check-rootfs.sh" "$root" "$TARGET" | tee "$W/check-rootfs.log" >&2 ||
     die "static rootfs checks failed"
@@ -205,6 +212,6 @@ phase rootfs phase_rootfs
 phase image phase_image
 PHASE_SECONDS[total]=$(($(date +%s) - T_ALL))
 phase_manifest
-[ "$KEEP_WORK" = 1 ] || rm -rf "$W/rootfs"
+[ "$KEEP_WORK" = 1 ] || safe_rm "$W/rootfs"
 log "built $NAME in ${PHASE_SECONDS[total]} s:"
 ls -lsh "$OUT_DIR/$NAME".* >&2

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDir } from './helpers/sensitive.js';
 
@@ -11,9 +12,8 @@ export function setup(): void {
   if (!existsSync('dist/cli/main.js')) {
     throw new Error('dist/cli/main.js is missing: run `npm run build` first (npm test does it)');
   }
-  const dir = runDir();
-  rmSync(dir, { recursive: true, force: true });
-  process.env.MFA_TEST_RUN_DIR = runDir();
+  process.env.MFA_TEST_RUN_DIR = mkdtempSync(join(tmpdir(), 'mfa-radius-proxy-test-run-'));
+  runDir();
 }
 
 export function teardown(): void {
@@ -50,5 +50,6 @@ export function teardown(): void {
   process.stdout.write(
     `\nlog audit: ${lines} log lines in ${files.length} files checked against ${matchers.length} sensitive values: ${hits.length} leaks\n`,
   );
+  if (hits.length === 0) rmSync(dir, { recursive: true, force: true });
   if (hits.length > 0) throw new Error(`sensitive values found in logs:\n${hits.slice(0, 20).join('\n')}`);
 }

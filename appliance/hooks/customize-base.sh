@@ -16,16 +16,29 @@ install -d -m 0755 "$R/opt/mfa-radius-proxy"
 cp -a "$APPLIANCE_STAGE/node_modules" "$R/opt/mfa-radius-proxy/"
 chown -R 0:0 "$R/opt/mfa-radius-proxy"
 t0=$(date +%s)
-# Debian's node-gyp builds against /usr/include/nodejs (libnode-dev): no header download.
-in_root sh -c 'cd /opt/mfa-radius-proxy/node_modules/better-sqlite3 && node-gyp rebuild --release --jobs=2' ||
-  { echo "native build of better-sqlite3 failed" >&2; exit 1; }
-echo "better-sqlite3 compiled in $(($(date +%s) - t0)) s" >&2
 bs=$R/opt/mfa-radius-proxy/node_modules/better-sqlite3
+target_arch=$(chroot "$R" dpkg --print-architecture)
+if [ "$target_arch" = "$(dpkg --print-architecture)" ]; then
+  # Native: Debian's node-gyp inside the chroot builds against /usr/include/nodejs (libnode-dev): no download.
+  in_root sh -c 'cd /opt/mfa-radius-proxy/node_modules/better-sqlite3 && node-gyp rebuild --release --jobs=2' ||
+    { echo "native build of better-sqlite3 failed" >&2; exit 1; }
+  strip_cmd=strip
+else
+  # Foreign architecture: compiling SQLite under qemu-user takes most of an hour, so cross-compile on the
+  # host (gcc-<triplet> from Debian) against the *target's* Node headers (libnode-dev in the chroot).
+  case $target_arch in arm64) triplet=aarch64-linux-gnu ;; *) echo "no cross toolchain for $target_arch" >&2; exit 1 ;; esac
+  node_gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
+  (cd "$bs" && CC=$triplet-gcc CXX=$triplet-g++ LINK=$triplet-g++ AR=$triplet-ar \
+    node "$node_gyp" rebuild --release --jobs=2 --arch="$target_arch" --nodedir="$R/usr/include/nodejs") ||
+    { echo "cross build of better-sqlite3 failed" >&2; exit 1; }
+  strip_cmd=$triplet-strip
+fi
+echo "better-sqlite3 compiled in $(($(date +%s) - t0)) s" >&2
 # Keep only the loadable module; drop objects, the test extension and the bundled C sources.
 find "$bs/build" -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} +
 find "$bs/build/Release" -mindepth 1 ! -name better_sqlite3.node -exec rm -rf {} +
 rm -rf "$bs/deps" "$bs/src"
-in_root strip --strip-unneeded /opt/mfa-radius-proxy/node_modules/better-sqlite3/build/Release/better_sqlite3.node
+"$strip_cmd" --strip-unneeded "$bs/build/Release/better_sqlite3.node"
 in_root node -e "const D=require('/opt/mfa-radius-proxy/node_modules/better-sqlite3'); const d=new D(':memory:'); \
   console.error('better-sqlite3 loads, sqlite', d.prepare('select sqlite_version() v').get().v); d.close()"
 
@@ -37,7 +50,9 @@ if [ "$APPLIANCE_TARGET" = rpi ]; then
 fi
 
 # --- purge the build tools (and whatever only they pulled in)
-mapfile -t build_only < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$APPLIANCE_DIR/packages/build-only.txt" | grep -v '^$')
+list=$APPLIANCE_DIR/packages/build-only.txt
+[ "$target_arch" = "$(dpkg --print-architecture)" ] || list=$APPLIANCE_DIR/packages/build-only-cross.txt
+mapfile -t build_only < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
 in_root apt-get purge -y -q --autoremove "${build_only[@]}"
 in_root apt-get clean
 rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin "$R"/var/cache/debconf/*-old "$R"/root/.cache "$R"/root/.npm

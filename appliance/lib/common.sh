@@ -50,3 +50,15 @@ part_field() {
     $2 == ":" { idx++; if (idx == n) {
       for (i = 3; i <= NF; i++) { gsub(",", "", $i); if ($i == f "=") { gsub(",", "", $(i+1)); print $(i+1); exit } } } }'
 }
+
+# Removes a build tree safely: an interrupted mmdebstrap can leave /proc, /sys and /dev mounted inside it,
+# and a plain rm -rf would then descend into the host's /dev.
+safe_rm() {
+  local d m
+  for d in "$@"; do
+    [ -e "$d" ] || continue
+    d=$(cd "$d" && pwd)
+    for m in $(awk -v d="$d/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m"; done
+    rm -rf --one-file-system "$d"
+  done
+}

@@ -4,6 +4,7 @@ import { otpauthUri } from '../factors/otpauth.js';
 import { base32Decode, base32Encode, generateTotpSecret } from '../factors/totp.js';
 import { LockoutPolicy } from '../factors/lockout.js';
 import { cryptoRng, systemClock } from '../shared/clock.js';
+import { identityKey } from '../shared/identity-key.js';
 import { configFrom } from './config-option.js';
 import { fail } from './io.js';
 import { withStore } from './user-commands.js';
@@ -13,7 +14,7 @@ interface Common {
 }
 
 /** Enrolments follow the person: the identity id is the lower-cased login name. */
-const identityOf = (name: string): string => name.trim().toLowerCase();
+const identityOf = (name: string): string => identityKey(name);
 
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('manage TOTP enrolments (authenticator apps)');

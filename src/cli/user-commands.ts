@@ -61,7 +61,7 @@ export function registerUserCommands(program: Command): void {
         const rows = store.users.list().map((u) => ({
           name: u.name,
           mfa_exempt: u.mfaExempt,
-          tokens: store.tokens.listFor(u.name.toLowerCase()).length,
+          tokens: store.tokens.listFor(u.name).length,
           created: new Date(u.createdAt).toISOString(),
         }));
         if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -83,7 +83,7 @@ export function registerUserCommands(program: Command): void {
     .action(async (name: string, opts: Common) => {
       await withStore(opts, (store) => {
         if (!store.users.remove(name)) fail(`no user named ${name}`);
-        store.tokens.remove(name.toLowerCase());
+        store.tokens.remove(name);
       });
       process.stdout.write(`user ${name} removed\n`);
     });

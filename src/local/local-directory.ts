@@ -1,5 +1,6 @@
 import { Reasons } from '../pipeline/reasons.js';
 import type { Identity, PrimaryAuthenticator, PrimaryRequest, PrimaryResult } from '../pipeline/types.js';
+import { identityKey } from '../shared/identity-key.js';
 import { dummyVerify, verifyPassword } from '../store/password-hash.js';
 import type { UserRepo } from '../store/user-repo.js';
 import { HashLimiter } from './hash-limiter.js';
@@ -35,6 +36,6 @@ export class LocalDirectory implements PrimaryAuthenticator {
   async close(): Promise<void> {}
 
   private toIdentity(name: string, loginName: string, mfaExempt: boolean): Identity {
-    return { id: name.toLowerCase(), loginName, displayName: name, mfaExempt };
+    return { id: identityKey(name), loginName, displayName: name, mfaExempt };
   }
 }

@@ -1,4 +1,5 @@
 import type { ChallengeStore } from '../state/challenge-store.js';
+import { identityKey } from '../shared/identity-key.js';
 import type { AccessRequest, AuditFields } from './access-request.js';
 import { splitConcat } from './concat.js';
 import type { LockoutPort, PolicyOutcome, PolicyPort, SecondFactorPort } from './ports.js';
@@ -111,7 +112,7 @@ export class AccessPipeline {
   }
 
   private normalize(userName: string): string {
-    return this.deps.normalizeLogin ? this.deps.normalizeLogin(userName) : userName.trim().toLowerCase();
+    return this.deps.normalizeLogin ? this.deps.normalizeLogin(userName) : identityKey(userName.trim());
   }
 
   /** Runs the primary check once; counts a failure towards the lockout. */
@@ -142,7 +143,13 @@ export class AccessPipeline {
     if (result.kind === 'fail') {
       const id = result.identityId ?? identityId;
       // An unavailable directory is not the user's fault: it must not lock them out.
-      if (result.reason !== Reasons.DIRECTORY_UNAVAILABLE && result.reason !== Reasons.UPSTREAM_TIMEOUT) {
+      // An unknown name has no account to protect, and counting it would let a spray of random
+      // names cost a durable write each.
+      if (
+        result.reason !== Reasons.DIRECTORY_UNAVAILABLE &&
+        result.reason !== Reasons.UPSTREAM_TIMEOUT &&
+        result.reason !== Reasons.NO_SUCH_USER
+      ) {
         this.deps.lockout.registerFailure(id);
       }
       return { ok: false, decision: reject(result.reason, id) };

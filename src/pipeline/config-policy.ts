@@ -1,3 +1,4 @@
+import { identityKey } from '../shared/identity-key.js';
 import type { PolicyOutcome, PolicyPort } from './ports.js';
 import type { Identity } from './types.js';
 
@@ -9,7 +10,7 @@ export class ConfigPolicy implements PolicyPort {
   private readonly exempt: ReadonlySet<string>;
 
   constructor(private readonly opts: { exemptUsers: readonly string[]; unenrolled: 'reject' | 'allow' }) {
-    this.exempt = new Set(opts.exemptUsers.map((u) => u.trim().toLowerCase()));
+    this.exempt = new Set(opts.exemptUsers.map((u) => identityKey(u)));
   }
 
   evaluate(identity: Identity): PolicyOutcome {

@@ -16,10 +16,14 @@ const MAX_TAG = 0x1f;
 /** One TLV: Type, Length, Value (RFC 2865 §5). Throws AppError(RADIUS_ENCODE) on a bad type or length. */
 export function rawTlv(type: number, value: Buffer): Buffer {
   if (!Number.isInteger(type) || type < 1 || type > 255 || value.length > MAX_ATTRIBUTE_VALUE_LENGTH) {
-    throw new AppError(ErrorCodes.RADIUS_ENCODE, 'attribute type must be 1..255 and its value at most 253 octets', {
-      type,
-      length: value.length,
-    });
+    throw new AppError(
+      ErrorCodes.RADIUS_ENCODE,
+      'attribute type must be 1..255 and its value at most 253 octets',
+      {
+        type,
+        length: value.length,
+      },
+    );
   }
   const out = Buffer.allocUnsafe(2 + value.length);
   out[0] = type;
@@ -61,7 +65,9 @@ function chunk(value: Buffer, max: number, utf8: boolean): Buffer[] {
  * concatenates. Splits at 253 octets, on UTF-8 character boundaries. '' gives no attributes.
  */
 export function replyMessageAttributes(text: string): Buffer[] {
-  return chunk(Buffer.from(text, 'utf8'), MAX_ATTRIBUTE_VALUE_LENGTH, true).map((c) => rawTlv(Attr.ReplyMessage, c));
+  return chunk(Buffer.from(text, 'utf8'), MAX_ATTRIBUTE_VALUE_LENGTH, true).map((c) =>
+    rawTlv(Attr.ReplyMessage, c),
+  );
 }
 
 export interface EncodeOptions {
@@ -70,9 +76,13 @@ export interface EncodeOptions {
 }
 
 /** Resolves a ReplyAttribute name: a dictionary name (optionally `Name:tag`) or a bare attribute number. */
-function resolve(name: string | number, value: AttributeValue): Result<[AttributeInfo, number | undefined], string> {
+function resolve(
+  name: string | number,
+  value: AttributeValue,
+): Result<[AttributeInfo, number | undefined], string> {
   if (typeof name === 'number') {
-    if (!Number.isInteger(name) || name < 1 || name > 255) return err(`attribute number ${name} is not 1..255`);
+    if (!Number.isInteger(name) || name < 1 || name > 255)
+      return err(`attribute number ${name} is not 1..255`);
     const known = attributeInfo(name);
     if (known) return ok([known, undefined]);
     const valueType = Buffer.isBuffer(value) ? 'octets' : typeof value === 'number' ? 'integer' : 'string';
@@ -116,12 +126,17 @@ export function encodeAttribute(attr: ReplyAttribute, opts: EncodeOptions = {}):
   const resolved = resolve(attr.name, attr.value);
   if (!resolved.ok) return resolved;
   const [info, tag] = resolved.value;
-  if (info.type === Attr.MessageAuthenticator) return err('Message-Authenticator is added by the packet builder');
+  if (info.type === Attr.MessageAuthenticator)
+    return err('Message-Authenticator is added by the packet builder');
   if (info.encrypt !== 0) {
-    return err(`attribute "${info.name}" is encrypted per packet (RFC 2865 §5.2 / RFC 2868 §3.5); it cannot be configured`);
+    return err(
+      `attribute "${info.name}" is encrypted per packet (RFC 2865 §5.2 / RFC 2868 §3.5); it cannot be configured`,
+    );
   }
   if (info.type === Attr.VendorSpecific && info.vendor === undefined && !Buffer.isBuffer(attr.value)) {
-    return err('Vendor-Specific needs a Buffer (Vendor-Id and sub-attributes); name the vendor attribute instead');
+    return err(
+      'Vendor-Specific needs a Buffer (Vendor-Id and sub-attributes); name the vendor attribute instead',
+    );
   }
   const encoded = encodeValue(info, attr.value);
   if (!encoded.ok) return encoded;
@@ -137,12 +152,16 @@ export function encodeAttribute(attr: ReplyAttribute, opts: EncodeOptions = {}):
     const splittable = (info.valueType === 'string' || info.valueType === 'octets') && !info.hasTag;
     const wanted = opts.split === true || (info.type === Attr.ReplyMessage && info.vendor === undefined);
     if (!splittable || !wanted) {
-      return err(`attribute "${info.name}": value is ${value.length} octets, at most ${max} fit in one attribute`);
+      return err(
+        `attribute "${info.name}": value is ${value.length} octets, at most ${max} fit in one attribute`,
+      );
     }
     parts = chunk(value, max, info.valueType === 'string');
   }
   return ok(
-    parts.map((p) => (info.vendor === undefined ? rawTlv(info.type, p) : vendorTlv(info.vendor, info.vendorType!, p))),
+    parts.map((p) =>
+      info.vendor === undefined ? rawTlv(info.type, p) : vendorTlv(info.vendor, info.vendorType!, p),
+    ),
   );
 }
 
@@ -164,14 +183,22 @@ const SENSITIVE: ReadonlySet<number> = new Set([
   Attr.MessageAuthenticator,
 ]);
 
-function decodeOne(info: AttributeInfo | undefined, raw: Buffer, name: string, type: number, vendor?: number) {
+function decodeOne(
+  info: AttributeInfo | undefined,
+  raw: Buffer,
+  name: string,
+  type: number,
+  vendor?: number,
+) {
   const base = { name: info?.name ?? name, type, ...(vendor !== undefined ? { vendor } : {}) };
-  if (!info || info.encrypt !== 0 || (vendor === undefined && SENSITIVE.has(type))) return { ...base, value: raw };
+  if (info === undefined) return { ...base, value: raw };
+  if (info.encrypt !== 0 || (vendor === undefined && SENSITIVE.has(type))) return { ...base, value: raw };
   let tag: number | undefined;
   let value = raw;
   if (info.hasTag && raw.length > 0 && raw[0]! <= MAX_TAG) {
     tag = raw[0]!;
-    value = info.valueType === 'integer' ? Buffer.concat([Buffer.from([0]), raw.subarray(1)]) : raw.subarray(1);
+    value =
+      info.valueType === 'integer' ? Buffer.concat([Buffer.from([0]), raw.subarray(1)]) : raw.subarray(1);
   }
   return { ...base, ...(tag !== undefined ? { tag } : {}), value: decodeValue(info, value) };
 }

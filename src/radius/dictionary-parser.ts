@@ -85,57 +85,69 @@ const ATTRIBUTE_RE = /^\s*(?:VENDORATTR\s+(\d+)|ATTRIBUTE)\s+(\S+)\s+(\d+)\s+(\S
 const VALUE_RE = /^\s*(?:VENDOR)?VALUE\s+(\d+)?\s*(\S+)\s+(\S+)\s+(\d+)/;
 const INCLUDE_RE = /^\s*\$INCLUDE\s+(\S+)/;
 
+/** An ATTRIBUTE (or VENDORATTR) line: name, number, type and flags such as has_tag, encrypt=N. */
+function attributeRecord(m: RegExpExecArray, blockVendor: number | undefined): DictAttribute {
+  const flags = new Set((m[5] ?? '').replace(/\s+/g, '').split(','));
+  const encryptFlag = [...flags].find((f) => f.startsWith('encrypt='));
+  const vendor = m[1] !== undefined ? Number(m[1]) : blockVendor;
+  return {
+    name: m[2]!,
+    code: Number(m[3]),
+    ...(vendor !== undefined ? { vendor } : {}),
+    valueType: normaliseValueType(m[4]!),
+    hasTag: flags.has('has_tag'),
+    encrypt: encryptFlag ? Number(encryptFlag.slice('encrypt='.length)) || 0 : 0,
+  };
+}
+
 /**
  * `knownVendors` carries VENDOR lines seen in earlier files, so a BEGIN-VENDOR can refer to them.
  * An unknown BEGIN-VENDOR name leaves its attributes as standard ones, as `radius` does.
  */
-export function parseDictionary(text: string, knownVendors: ReadonlyMap<string, number> = new Map()): ParsedDictionary {
+export function parseDictionary(
+  text: string,
+  knownVendors: ReadonlyMap<string, number> = new Map(),
+): ParsedDictionary {
   const out: ParsedDictionary = { vendors: [], attributes: [], values: [], includes: [] };
   const vendorIds = new Map(knownVendors);
   let vendor: number | undefined;
 
   for (const rawLine of text.split('\n')) {
     const line = rawLine.replace(/#.*/, '').replace(/\s+/g, ' ');
-    let m = VENDOR_RE.exec(line);
-    if (m) {
-      const id = Number(m[2]);
-      vendorIds.set(m[1]!, id);
-      out.vendors.push({ name: m[1]!, id });
+    const vendorLine = VENDOR_RE.exec(line);
+    if (vendorLine) {
+      const id = Number(vendorLine[2]);
+      vendorIds.set(vendorLine[1]!, id);
+      out.vendors.push({ name: vendorLine[1]!, id });
       continue;
     }
-    if ((m = BEGIN_VENDOR_RE.exec(line))) {
-      vendor = vendorIds.get(m[1]!);
+    const begin = BEGIN_VENDOR_RE.exec(line);
+    if (begin) {
+      vendor = vendorIds.get(begin[1]!);
       continue;
     }
     if (END_VENDOR_RE.test(line)) {
       vendor = undefined;
       continue;
     }
-    if ((m = ATTRIBUTE_RE.exec(line))) {
-      const flags = new Set((m[5] ?? '').replace(/\s+/g, '').split(','));
-      const encryptFlag = [...flags].find((f) => f.startsWith('encrypt='));
-      const attrVendor = m[1] !== undefined ? Number(m[1]) : vendor;
-      out.attributes.push({
-        name: m[2]!,
-        code: Number(m[3]),
-        ...(attrVendor !== undefined ? { vendor: attrVendor } : {}),
-        valueType: normaliseValueType(m[4]!),
-        hasTag: flags.has('has_tag'),
-        encrypt: encryptFlag ? Number(encryptFlag.slice('encrypt='.length)) || 0 : 0,
-      });
+    const attr = ATTRIBUTE_RE.exec(line);
+    if (attr) {
+      out.attributes.push(attributeRecord(attr, vendor));
       continue;
     }
-    if ((m = VALUE_RE.exec(line))) {
-      const valueVendor = m[1] !== undefined ? Number(m[1]) : vendor;
+    const value = VALUE_RE.exec(line);
+    if (value) {
+      const valueVendor = value[1] !== undefined ? Number(value[1]) : vendor;
       out.values.push({
-        attribute: m[2]!,
+        attribute: value[2]!,
         ...(valueVendor !== undefined ? { vendor: valueVendor } : {}),
-        name: m[3]!,
-        value: Number(m[4]),
+        name: value[3]!,
+        value: Number(value[4]),
       });
       continue;
     }
-    if ((m = INCLUDE_RE.exec(line))) out.includes.push(m[1]!);
+    const include = INCLUDE_RE.exec(line);
+    if (include) out.includes.push(include[1]!);
   }
   return out;
 }

@@ -50,12 +50,12 @@ let index: Index | undefined;
 
 const codeKey = (vendor: number | undefined, code: number): string => `${vendor ?? 0}:${code}`;
 
-function readDirectory(dir: string, vendorIds: Map<string, number>, sink: (a: DictAttributeWithValues) => void): void {
+function readDirectory(dir: string, vendorIds: Map<string, number>, sink: (a: DictItem) => void): void {
   // Sorted like `radius` (readdirSync order), so later files override earlier ones the same way.
   for (const file of readdirSync(dir).sort()) readFile(join(dir, file), vendorIds, sink, new Set());
 }
 
-type DictAttributeWithValues =
+type DictItem =
   | { kind: 'attr'; attr: DictAttribute }
   | { kind: 'value'; attribute: string; vendor?: number; name: string; value: number }
   | { kind: 'vendor'; name: string; id: number };
@@ -63,7 +63,7 @@ type DictAttributeWithValues =
 function readFile(
   file: string,
   vendorIds: Map<string, number>,
-  sink: (a: DictAttributeWithValues) => void,
+  sink: (a: DictItem) => void,
   seen: Set<string>,
 ): void {
   if (seen.has(file)) return;
@@ -82,7 +82,7 @@ function buildIndex(dirs: readonly string[]): Index {
   const idx: Index = { byName: new Map(), byCode: new Map(), vendorsById: new Map() };
   const pendingValues: { attribute: string; vendor?: number; name: string; value: number }[] = [];
   const vendorIds = new Map<string, number>();
-  const sink = (item: DictAttributeWithValues): void => {
+  const sink = (item: DictItem): void => {
     if (item.kind === 'vendor') {
       idx.vendorsById.set(item.id, item.name);
     } else if (item.kind === 'value') {
@@ -156,9 +156,7 @@ export function attributeName(type: number, vendor?: number): string | undefined
 
 /** A named integer value (dictionary VALUE line), e.g. ('Service-Type', 'Framed-User') → 2. */
 export function lookupValue(attribute: AttributeInfo, valueName: string): number | undefined {
-  return getIndex()
-    .byName.get(attribute.name.toLowerCase())
-    ?.valuesByName.get(valueName.toLowerCase());
+  return getIndex().byName.get(attribute.name.toLowerCase())?.valuesByName.get(valueName.toLowerCase());
 }
 
 /** The VALUE name of an integer, e.g. ('Service-Type', 2) → 'Framed-User'. */

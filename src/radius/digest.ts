@@ -1,12 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { Attr, AUTHENTICATOR_LENGTH, HEADER_LENGTH, MESSAGE_AUTHENTICATOR_LENGTH, PacketCode } from './codes.js';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { Attr, HEADER_LENGTH, MESSAGE_AUTHENTICATOR_LENGTH, PacketCode } from './codes.js';
 import type { Frame, RawAttribute } from './frame.js';
-
-/**
- * Sixteen zero octets: the stand-in for the Message-Authenticator value and, where the spec says so,
- * for the header's authenticator while a digest is computed. Module-private; never handed out.
- */
-const ZERO16 = Buffer.alloc(AUTHENTICATOR_LENGTH);
 
 /**
  * What stands in octets 4..20 of the header while a digest is computed: the header's own authenticator,
@@ -19,23 +13,23 @@ export function digestEquals(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** A copy of the packet with `vector` in octets 4..20 (one copy is cheaper than several digest updates). */
+function withVector(raw: Buffer, vector: Vector, extra = 0): Buffer {
+  const copy = Buffer.allocUnsafe(raw.length + extra);
+  raw.copy(copy, 0);
+  if (vector === 'zero') copy.fill(0, 4, HEADER_LENGTH);
+  else if (vector !== 'header') vector.copy(copy, 4);
+  return copy;
+}
+
 /**
  * HMAC-MD5 over the packet with the Message-Authenticator value counted as sixteen zero octets
  * (RFC 3579 §3.2), with `vector` in octets 4..20 of the header.
- * No copy of the packet: the parts are fed to the HMAC in order.
  */
 export function hmacWithZeroedMa(raw: Buffer, maValueOffset: number, secret: Buffer, vector: Vector): Buffer {
-  const h = createHmac('md5', secret);
-  if (vector === 'header') {
-    h.update(raw.subarray(0, maValueOffset));
-  } else {
-    h.update(raw.subarray(0, 4));
-    h.update(vector === 'zero' ? ZERO16 : vector);
-    h.update(raw.subarray(HEADER_LENGTH, maValueOffset));
-  }
-  h.update(ZERO16);
-  h.update(raw.subarray(maValueOffset + MESSAGE_AUTHENTICATOR_LENGTH));
-  return h.digest();
+  const copy = withVector(raw, vector);
+  copy.fill(0, maValueOffset, maValueOffset + MESSAGE_AUTHENTICATOR_LENGTH);
+  return createHmac('md5', secret).update(copy).digest();
 }
 
 /**
@@ -44,12 +38,11 @@ export function hmacWithZeroedMa(raw: Buffer, maValueOffset: number, secret: Buf
  * zero octets (RFC 2866 §3).
  */
 export function md5Authenticator(raw: Buffer, secret: Buffer, vector: 'zero' | Buffer): Buffer {
-  const h = createHash('md5');
-  h.update(raw.subarray(0, 4));
-  h.update(vector === 'zero' ? ZERO16 : vector);
-  h.update(raw.subarray(HEADER_LENGTH));
-  h.update(secret);
-  return h.digest();
+  const copy = withVector(raw, vector, secret.length);
+  secret.copy(copy, raw.length);
+  const digest = hash('md5', copy, 'buffer');
+  copy.fill(0, raw.length);
+  return digest;
 }
 
 /**
@@ -73,5 +66,9 @@ export function soleMessageAuthenticator(frame: Frame): RawAttribute | null | un
  * its place. This is what FreeRADIUS does (rad_sign / rad_verify), the de-facto reference.
  */
 export function requestUsesZeroVector(code: number): boolean {
-  return code === PacketCode.AccountingRequest || code === PacketCode.DisconnectRequest || code === PacketCode.CoaRequest;
+  return (
+    code === PacketCode.AccountingRequest ||
+    code === PacketCode.DisconnectRequest ||
+    code === PacketCode.CoaRequest
+  );
 }

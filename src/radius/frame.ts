@@ -21,7 +21,12 @@ export interface Frame {
   readonly raw: Buffer;
 }
 
-export type FrameError = 'too_short' | 'too_long' | 'length_mismatch' | 'bad_attribute_length' | 'attribute_overrun';
+export type FrameError =
+  | 'too_short'
+  | 'too_long'
+  | 'length_mismatch'
+  | 'bad_attribute_length'
+  | 'attribute_overrun';
 
 /**
  * Splits a datagram into header and attributes, checking only the framing (RFC 2865 §3, §5).

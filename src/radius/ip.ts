@@ -26,9 +26,13 @@ export function parseIpv6(text: string): Buffer | undefined {
   const groups =
     rest === undefined
       ? headGroups
-      : [...headGroups, ...new Array<string>(8 - headGroups.length - restGroups.length).fill('0'), ...restGroups];
+      : [
+          ...headGroups,
+          ...new Array<string>(8 - headGroups.length - restGroups.length).fill('0'),
+          ...restGroups,
+        ];
   if (groups.length !== 8) return undefined;
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  for (let i = 0; i < 8; i++) out.writeUInt16BE(Number.parseInt(groups[i]!, 16), i * 2);
   if (v4) v4.copy(out, 12);
   return out;
 }

@@ -14,7 +14,9 @@ export function assertTlvs(tlvs: Buffer): void {
   while (off < tlvs.length) {
     const len = tlvs[off + 1];
     if (len === undefined || len < 2 || off + len > tlvs.length) {
-      throw new AppError(ErrorCodes.RADIUS_ENCODE, 'malformed attribute TLV passed to the packet builder', { off });
+      throw new AppError(ErrorCodes.RADIUS_ENCODE, 'malformed attribute TLV passed to the packet builder', {
+        off,
+      });
     }
     if (tlvs[off] === Attr.MessageAuthenticator) {
       throw new AppError(ErrorCodes.RADIUS_ENCODE, 'Message-Authenticator is added by the packet builder');

@@ -64,7 +64,11 @@ export function hidePassword(plain: Buffer, secret: Buffer, authenticator: Buffe
  * trailing NUL padding is stripped. A wrong secret yields garbage, not an error: the caller's password
  * check is what fails.
  */
-export function unhidePassword(hidden: Buffer, secret: Buffer, authenticator: Buffer): Result<Buffer, 'bad_length'> {
+export function unhidePassword(
+  hidden: Buffer,
+  secret: Buffer,
+  authenticator: Buffer,
+): Result<Buffer, 'bad_length'> {
   if (hidden.length < BLOCK || hidden.length > MAX_PASSWORD_LENGTH || hidden.length % BLOCK !== 0) {
     return err('bad_length');
   }
@@ -83,7 +87,12 @@ export function unhidePassword(hidden: Buffer, secret: Buffer, authenticator: Bu
  * a Tunnel-Password's tag octet, if any, goes in front of that. Throws AppError(RADIUS_ENCODE) on a bad
  * salt or a value over 239 octets.
  */
-export function encryptSalted(plain: Buffer, secret: Buffer, requestAuthenticator: Buffer, salt: Buffer): Buffer {
+export function encryptSalted(
+  plain: Buffer,
+  secret: Buffer,
+  requestAuthenticator: Buffer,
+  salt: Buffer,
+): Buffer {
   requireAuthenticator(requestAuthenticator);
   // RFC 2868 §3.5: "The most significant bit (leftmost) of the Salt field MUST be set (1)."
   if (salt.length !== 2 || (salt[0]! & 0x80) === 0) {
@@ -111,7 +120,11 @@ export function decryptSalted(
   requestAuthenticator: Buffer,
 ): Result<Buffer, 'bad_length'> {
   const cipherLength = value.length - 2;
-  if (cipherLength < BLOCK || cipherLength % BLOCK !== 0 || requestAuthenticator.length !== AUTHENTICATOR_LENGTH) {
+  if (
+    cipherLength < BLOCK ||
+    cipherLength % BLOCK !== 0 ||
+    requestAuthenticator.length !== AUTHENTICATOR_LENGTH
+  ) {
     return err('bad_length');
   }
   const salt = value.subarray(0, 2);

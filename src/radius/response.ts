@@ -57,7 +57,8 @@ export function buildResponse(args: BuildResponseArgs): Result<Buffer, 'too_long
   let off = withMa ? writeZeroMa(buf, HEADER_LENGTH) : HEADER_LENGTH;
   for (const tlvs of attributes) off += tlvs.copy(buf, off);
   for (const attr of request.attributes) {
-    if (attr.type === Attr.ProxyState) off += request.raw.copy(buf, off, attr.offset, attr.offset + 2 + attr.value.length);
+    if (attr.type === Attr.ProxyState)
+      off += request.raw.copy(buf, off, attr.offset, attr.offset + 2 + attr.value.length);
   }
 
   if (withMa) {

@@ -45,7 +45,10 @@ function hexOrText(value: string): Result<Buffer, string> {
 
 function separatedHex(value: string, groups: number, groupBytes: number): Buffer | undefined {
   const parts = value.split(/[:-]/);
-  if (parts.length !== groups || !parts.every((p) => new RegExp(`^[0-9a-f]{1,${groupBytes * 2}}$`, 'i').test(p))) {
+  if (
+    parts.length !== groups ||
+    !parts.every((p) => new RegExp(`^[0-9a-f]{1,${groupBytes * 2}}$`, 'i').test(p))
+  ) {
     return undefined;
   }
   return Buffer.from(parts.map((p) => p.padStart(groupBytes * 2, '0')).join(''), 'hex');
@@ -92,7 +95,8 @@ export function encodeValue(info: AttributeInfo, value: AttributeValue): Result<
       return ok(b);
     }
     case 'integer64': {
-      if (typeof value === 'number' ? !Number.isSafeInteger(value) || value < 0 : !/^\d+$/.test(value)) return bad();
+      if (typeof value === 'number' ? !Number.isSafeInteger(value) || value < 0 : !/^\d+$/.test(value))
+        return bad();
       const n = BigInt(value);
       if (n >= 2n ** 64n) return bad();
       const b = Buffer.alloc(8);
@@ -103,8 +107,10 @@ export function encodeValue(info: AttributeInfo, value: AttributeValue): Result<
       const seconds = typeof value === 'number' ? value : Math.floor(Date.parse(value) / 1000);
       return Number.isNaN(seconds) ? bad() : unsigned(seconds, 4, what);
     }
-    case 'ipaddr':
-      return (typeof value === 'string' && parseIpv4(value)) ? ok(parseIpv4(value)!) : bad();
+    case 'ipaddr': {
+      const b = typeof value === 'string' ? parseIpv4(value) : undefined;
+      return b ? ok(b) : bad();
+    }
     case 'ipv6addr': {
       const b = typeof value === 'string' ? parseIpv6(value) : undefined;
       return b ? ok(b) : bad();

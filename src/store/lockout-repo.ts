@@ -1,5 +1,5 @@
 import type { Database } from './database.js';
-import { identityKey } from './identity-key.js';
+import { identityKey } from '../shared/identity-key.js';
 
 export interface LockRecord {
   readonly identityId: string;

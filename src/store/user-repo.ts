@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../shared/clock.js';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import type { Database } from './database.js';
-import { identityKey } from './identity-key.js';
+import { identityKey } from '../shared/identity-key.js';
 
 export interface LocalUser {
   readonly id: number;

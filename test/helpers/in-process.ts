@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { type RunningApp, startApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -51,10 +51,11 @@ export async function startInProcess(
   ].join('\n');
   const loaded = parseConfig({ file: join(dir, 'config.yaml'), text });
   const logs: Array<Record<string, unknown>> = [];
-  const file = createWriteStream(logFile('inproc'));
+  // Synchronous writes: a test worker may exit right after the test, before a stream would flush.
+  const fd = openSync(logFile('inproc'), 'a');
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      file.write(chunk);
+      writeSync(fd, chunk);
       for (const line of chunk.toString().split('\n'))
         if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
       cb();
@@ -83,7 +84,7 @@ export async function startInProcess(
     audits: () => logs.filter((l) => l.event === 'auth'),
     async stop() {
       await app.stop();
-      file.end();
+      closeSync(fd);
       rmSync(dir, { recursive: true, force: true });
     },
   };

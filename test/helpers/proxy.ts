@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freeUdpPort } from './ports.js';
@@ -51,7 +51,9 @@ export class ProxyHandle {
     readonly port: number,
     readonly secret: string,
   ) {
-    const sink = createWriteStream(logFile('proxy'));
+    // Synchronous writes: a test worker may exit right after the test, before a stream would flush.
+    const fd = openSync(logFile('proxy'), 'a');
+    const sink = { write: (d: Buffer) => writeSync(fd, d) };
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
       sink.write(d);

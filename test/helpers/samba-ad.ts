@@ -1,11 +1,16 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type LdapDirectoryConfig, type LdapDirectoryConfigInput, ldapDirectorySchema } from '../../src/directory/ldap-schema.js';
+import {
+  type LdapDirectoryConfig,
+  type LdapDirectoryConfigInput,
+  ldapDirectorySchema,
+} from '../../src/directory/ldap-schema.js';
 import { waitForPort } from './slapd.js';
 
 const run = promisify(execFile);
@@ -46,7 +51,17 @@ export async function startSambaAd(): Promise<SambaAdHarness> {
   const adminPassword = `Adm1n-${randomInt(1e9)}!x`;
   const host = await claimLoopbackAddress();
   let proc: ChildProcess | undefined;
+  // If the test process dies without afterAll, still drop the address and the daemon.
+  const onExit = (): void => {
+    proc?.kill('SIGKILL');
+    try {
+      execFileSync('ip', ['addr', 'del', `${host}/32`, 'dev', 'lo'], { stdio: 'ignore' });
+    } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const cleanup = async (): Promise<void> => {
+    process.removeListener('exit', onExit);
     const p = proc;
     proc = undefined;
     if (p && p.exitCode === null) {
@@ -65,7 +80,6 @@ export async function startSambaAd(): Promise<SambaAdHarness> {
       `interfaces = ${host}`,
       'bind interfaces only = yes',
       'server services = ldap',
-      'ldap server require strong auth = no',
       'disable netbios = yes',
       `pid directory = ${join(dir, 'run')}`,
       `ncalrpc dir = ${join(dir, 'run', 'ncalrpc')}`,
@@ -77,17 +91,30 @@ export async function startSambaAd(): Promise<SambaAdHarness> {
     await run(
       'samba-tool',
       [
-        'domain', 'provision', '--use-rfc2307', `--realm=${SAMBA_REALM}`, `--domain=${SAMBA_DOMAIN}`,
-        '--server-role=dc', '--dns-backend=NONE', `--targetdir=${dir}`, `--adminpass=${adminPassword}`,
-        '--host-name=dc1', ...options.map((o) => `--option=${o}`),
+        'domain',
+        'provision',
+        '--use-rfc2307',
+        `--realm=${SAMBA_REALM}`,
+        `--domain=${SAMBA_DOMAIN}`,
+        '--server-role=dc',
+        '--dns-backend=NONE',
+        `--targetdir=${dir}`,
+        `--adminpass=${adminPassword}`,
+        '--host-name=dc1',
+        ...options.map((o) => `--option=${o}`),
       ],
       { maxBuffer: 16 * 1024 * 1024 },
     );
     const provisionMs = performance.now() - t0;
+    // Provision does not write this one; simple binds over plain LDAP are for the test only.
+    const conf = join(dir, 'etc', 'smb.conf');
+    const text = await readFile(conf, 'utf8');
+    await writeFile(conf, text.replace('[global]\n', '[global]\n\tldap server require strong auth = no\n'));
 
     const t1 = performance.now();
+    // stdin is a pipe: samba -i exits when it closes, so a crashed test leaves no daemon behind.
     const p = spawn('samba', ['-i', '-M', 'single', `--configfile=${join(dir, 'etc', 'smb.conf')}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
     let stderr = '';
     p.stderr?.on('data', (d: Buffer) => {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
  * values: the proof that nothing sensitive is ever logged.
  */
 export function runDir(): string {
-  const dir = process.env.MFA_TEST_RUN_DIR ?? join(tmpdir(), 'mfa-radius-proxy-test-run');
+  // The global setup makes a fresh directory per run and passes it down in the environment.
+  const dir = process.env.MFA_TEST_RUN_DIR ?? join(tmpdir(), `mfa-radius-proxy-test-run-${process.ppid}`);
   mkdirSync(join(dir, 'logs'), { recursive: true });
   return dir;
 }

@@ -5,7 +5,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { type LdapDirectoryConfig, ldapDirectorySchema, type LdapDirectoryConfigInput } from '../../src/directory/ldap-schema.js';
+import {
+  type LdapDirectoryConfig,
+  ldapDirectorySchema,
+  type LdapDirectoryConfigInput,
+} from '../../src/directory/ldap-schema.js';
 import { freeTcpPort } from './ports.js';
 
 const run = promisify(execFile);
@@ -169,6 +173,8 @@ TLSCertificateKeyFile ${dir}/server.key
 sizelimit 5000
 ${requireTls ? 'security tls=1\n' : ''}database mdb
 maxsize 268435456
+# Temporary test data: no fsync per write.
+dbnosync
 suffix "${SLAPD_SUFFIX}"
 rootdn "${rootDn}"
 rootpw ${rootPassword}

@@ -43,7 +43,10 @@ describe('LdapDirectory against slapd: find and bind', () => {
       mobile: '+15550100001',
       phone: '+15550200001',
       groups: ['vpn-users'],
-      details: { dn: 'uid=alice,ou=people,dc=example,dc=org', groupDns: ['cn=vpn-users,ou=groups,dc=example,dc=org'] },
+      details: {
+        dn: 'uid=alice,ou=people,dc=example,dc=org',
+        groupDns: ['cn=vpn-users,ou=groups,dc=example,dc=org'],
+      },
     });
   });
 
@@ -56,11 +59,17 @@ describe('LdapDirectory against slapd: find and bind', () => {
   });
 
   it('maps an unknown user to no_such_user without an identity', async () => {
-    expect(await directory().authenticate(req('nobody', 'x'))).toEqual({ kind: 'fail', reason: 'no_such_user' });
+    expect(await directory().authenticate(req('nobody', 'x'))).toEqual({
+      kind: 'fail',
+      reason: 'no_such_user',
+    });
   });
 
   it('refuses an empty password before any bind (RFC 4513 §5.1.2 unauthenticated bind)', async () => {
-    expect(await directory().authenticate(req('alice', ''))).toEqual({ kind: 'fail', reason: 'missing_password' });
+    expect(await directory().authenticate(req('alice', ''))).toEqual({
+      kind: 'fail',
+      reason: 'missing_password',
+    });
   });
 
   it('reads other attribute names when configured', async () => {
@@ -77,7 +86,10 @@ describe('LdapDirectory against slapd: find and bind', () => {
     }
     expect(ids).toEqual(['alice', 'alice', 'alice', 'alice', 'alice']);
     expect((await d.authenticate(req('OTHER\\alice', 'alice-pw'))).kind).toBe('fail');
-    expect(await d.authenticate(req('alice@elsewhere.org', 'alice-pw'))).toEqual({ kind: 'fail', reason: 'no_such_user' });
+    expect(await d.authenticate(req('alice@elsewhere.org', 'alice-pw'))).toEqual({
+      kind: 'fail',
+      reason: 'no_such_user',
+    });
   });
 
   it('works the same with a new connection per login', async () => {
@@ -155,7 +167,10 @@ describe('filter escaping of user input', () => {
     ['('],
     [')'],
   ])('%j finds nobody and breaks nothing', async (name) => {
-    expect(await directory().authenticate(req(name, 'alice-pw'))).toEqual({ kind: 'fail', reason: 'no_such_user' });
+    expect(await directory().authenticate(req(name, 'alice-pw'))).toEqual({
+      kind: 'fail',
+      reason: 'no_such_user',
+    });
   });
 });
 
@@ -183,18 +198,21 @@ describe('nested groups', () => {
     expect(okIdentity(await d.authenticate(req('erin', 'erin-pw'))).groups).toEqual(['loop-a', 'loop-b']);
   });
 
-  it.each(['member', 'memberof'] as const)('bounds the depth and says so in the trace (%s)', async (strategy) => {
-    const deep = directory({ groups: { strategy } });
-    expect(okIdentity(await deep.authenticate(req('frank', 'frank-pw'))).groups).toHaveLength(6);
-    const shallow = directory({ groups: { strategy, max_depth: 3 } });
-    expect(okIdentity(await shallow.authenticate(req('frank', 'frank-pw'))).groups).toEqual([
-      'chain-6',
-      'chain-5',
-      'chain-4',
-    ]);
-    const trace = await directory({ groups: { strategy, max_depth: 3 } }).explainUser('frank');
-    expect(trace.groups?.truncated).toBe(true);
-  });
+  it.each(['member', 'memberof'] as const)(
+    'bounds the depth and says so in the trace (%s)',
+    async (strategy) => {
+      const deep = directory({ groups: { strategy } });
+      expect(okIdentity(await deep.authenticate(req('frank', 'frank-pw'))).groups).toHaveLength(6);
+      const shallow = directory({ groups: { strategy, max_depth: 3 } });
+      expect(okIdentity(await shallow.authenticate(req('frank', 'frank-pw'))).groups).toEqual([
+        'chain-6',
+        'chain-5',
+        'chain-4',
+      ]);
+      const trace = await directory({ groups: { strategy, max_depth: 3 } }).explainUser('frank');
+      expect(trace.groups?.truncated).toBe(true);
+    },
+  );
 
   it('names groups by CN, unescaped, and escapes member DNs in filters', async () => {
     const d = directory();

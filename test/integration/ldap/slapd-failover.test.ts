@@ -47,7 +47,10 @@ describe('failover and outages', () => {
   it('skips a dead first URL (connection refused) and logs in on the second', async () => {
     const dead = `ldap://127.0.0.1:${await freeTcpPort()}`;
     const d = directory({ servers: [dead, h.url] });
-    expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({ kind: 'ok', identity: { id: 'alice' } });
+    expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({
+      kind: 'ok',
+      identity: { id: 'alice' },
+    });
     expect((await d.explainUser('alice')).server).toBe(h.url);
     expect(await d.authenticate(req('alice', 'wrong'))).toMatchObject({ reason: 'bad_password' });
   });
@@ -66,7 +69,10 @@ describe('failover and outages', () => {
   it('a hung only server gives directory_unavailable within the timeout, no exception', async () => {
     const d = directory({ servers: [silentUrl], timeout_ms: 200 });
     const t0 = Date.now();
-    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
+    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({
+      kind: 'fail',
+      reason: 'directory_unavailable',
+    });
     expect(Date.now() - t0).toBeLessThan(2000);
     await expect(d.lookup('alice')).rejects.toMatchObject({ code: 'MFA_ERR_DIRECTORY' });
     expect(await d.find('alice')).toEqual({ ok: false, error: 'directory_unavailable' });
@@ -74,7 +80,10 @@ describe('failover and outages', () => {
 
   it('a wrong service password is directory_unavailable, never the user’s bad_password', async () => {
     const d = directory({ bind_password: 'not-the-password' });
-    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
+    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({
+      kind: 'fail',
+      reason: 'directory_unavailable',
+    });
     expect((await d.explainUser('alice')).steps.at(-1)?.detail).toMatch(/invalid credentials|0x31/i);
   });
 
@@ -83,11 +92,20 @@ describe('failover and outages', () => {
       const d = directory({ reuse_connections: reuse, server_retry_sec: 30 });
       expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({ kind: 'ok' });
       await h.kill();
-      expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
-      expect(await d.authenticate(req('bob', 'bob-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({
+        kind: 'fail',
+        reason: 'directory_unavailable',
+      });
+      expect(await d.authenticate(req('bob', 'bob-pw'))).toEqual({
+        kind: 'fail',
+        reason: 'directory_unavailable',
+      });
       await h.restart();
       // Only one server: it is tried even within server_retry_sec, so recovery is immediate.
-      expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({ kind: 'ok', identity: { id: 'alice' } });
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({
+        kind: 'ok',
+        identity: { id: 'alice' },
+      });
       expect(await d.authenticate(req('bob', 'bad'))).toMatchObject({ reason: 'bad_password' });
     }
   });
@@ -97,7 +115,9 @@ describe('failover and outages', () => {
     await Promise.all(['alice', 'bob', 'carol', 'dave'].map((u) => d.authenticate(req(u, `${u}-pw`))));
     await h.kill();
     await h.restart();
-    const after = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((u) => d.authenticate(req(u, `${u}-pw`))));
+    const after = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave'].map((u) => d.authenticate(req(u, `${u}-pw`))),
+    );
     expect(after.map((r) => r.kind)).toEqual(['ok', 'ok', 'ok', 'ok']);
   });
 });

@@ -38,7 +38,10 @@ describe('TLS to the directory', () => {
 
   it('StartTLS with the test CA: login works, so the binds went over TLS', async () => {
     const d = directory({ start_tls: true, ca_file: h.caFile });
-    expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({ kind: 'ok', identity: { id: 'alice' } });
+    expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({
+      kind: 'ok',
+      identity: { id: 'alice' },
+    });
     expect(await d.authenticate(req('alice', 'bad'))).toMatchObject({ kind: 'fail', reason: 'bad_password' });
   });
 
@@ -51,12 +54,14 @@ describe('TLS to the directory', () => {
   });
 
   it.each([
-    ['LDAPS', { servers: [] as string[] }],
-    ['StartTLS', { start_tls: true }],
-  ])('%s without the CA fails certificate verification', async (_name, over) => {
-    const servers = over.servers ? [h.ldapsUrl] : [h.url];
-    const d = directory({ ...over, servers });
-    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
+    ['LDAPS', true],
+    ['StartTLS', false],
+  ])('%s without the CA fails certificate verification', async (_name, ldaps) => {
+    const d = directory(ldaps ? { servers: [h.ldapsUrl] } : { start_tls: true });
+    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({
+      kind: 'fail',
+      reason: 'directory_unavailable',
+    });
     const trace = await d.explainUser('alice');
     expect(trace.outcome).toBe('directory_unavailable');
     expect(trace.steps.at(-1)?.detail).toMatch(/certificate/i);
@@ -64,7 +69,10 @@ describe('TLS to the directory', () => {
 
   it('a certificate for another name is refused even with the right CA', async () => {
     const d = directory({ servers: [h.ldapsUrl], ca_file: h.caFile, tls_server_name: 'ldap.other.example' });
-    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({ kind: 'fail', reason: 'directory_unavailable' });
+    expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({
+      kind: 'fail',
+      reason: 'directory_unavailable',
+    });
     expect((await d.explainUser('alice')).steps.at(-1)?.detail).toMatch(/ldap\.other\.example|altnames/i);
   });
 

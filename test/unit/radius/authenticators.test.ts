@@ -82,7 +82,13 @@ describe('messageAuthenticatorStatus (RFC 3579 §3.2, RFC 5997 §3)', () => {
     [
       'Status-Server with MA',
       () =>
-        buildRequest({ code: PacketCode.StatusServer, identifier: 1, secret, authenticator: rng.bytes(16), attributes: [] }),
+        buildRequest({
+          code: PacketCode.StatusServer,
+          identifier: 1,
+          secret,
+          authenticator: rng.bytes(16),
+          attributes: [],
+        }),
       secret,
       'valid',
     ],
@@ -107,7 +113,10 @@ describe('messageAuthenticatorStatus (RFC 3579 §3.2, RFC 5997 §3)', () => {
   it('the MA is accepted wherever it sits, not only first', () => {
     const p = accessRequest([rawTlv(Attr.UserName, Buffer.from('bob'))], false);
     const withMa = append(p, Buffer.concat([Buffer.from([80, 18]), Buffer.alloc(16)]));
-    createHmac('md5', secret).update(withMa).digest().copy(withMa, withMa.length - 16);
+    createHmac('md5', secret)
+      .update(withMa)
+      .digest()
+      .copy(withMa, withMa.length - 16);
     expect(messageAuthenticatorStatus(frameOf(withMa), secret)).toBe('valid');
   });
 
@@ -132,7 +141,10 @@ describe('verifyAccountingRequest (RFC 2866 §3)', () => {
       code: PacketCode.AccountingRequest,
       identifier: 4,
       secret,
-      attributes: [rawTlv(Attr.AcctStatusType, Buffer.from([0, 0, 0, 1])), rawTlv(Attr.AcctSessionId, Buffer.from('abc'))],
+      attributes: [
+        rawTlv(Attr.AcctStatusType, Buffer.from([0, 0, 0, 1])),
+        rawTlv(Attr.AcctSessionId, Buffer.from('abc')),
+      ],
       addMessageAuthenticator: ma,
     });
 
@@ -151,7 +163,13 @@ describe('verifyAccountingRequest (RFC 2866 §3)', () => {
   it('rejects a bad MA even when the authenticator matches', () => {
     const p = acct(true);
     p[25]! ^= 0x80;
-    createHash('md5').update(p.subarray(0, 4)).update(Buffer.alloc(16)).update(p.subarray(20)).update(secret).digest().copy(p, 4);
+    createHash('md5')
+      .update(p.subarray(0, 4))
+      .update(Buffer.alloc(16))
+      .update(p.subarray(20))
+      .update(secret)
+      .digest()
+      .copy(p, 4);
     expect(verifyAccountingRequest(frameOf(p), secret)).toBe(false);
   });
 });
@@ -186,15 +204,17 @@ describe('verifyResponse (RFC 2865 §3, RFC 3579 §3.2)', () => {
     for (let byte = 22; byte < 38; byte++) {
       const r = reply();
       r[byte]! ^= 0x01;
-      expect(verifyResponse(frameOf(reseal(r, request.authenticator)), request.authenticator, secret, lenient)).toBe(
-        'bad_message_authenticator',
-      );
+      expect(
+        verifyResponse(frameOf(reseal(r, request.authenticator)), request.authenticator, secret, lenient),
+      ).toBe('bad_message_authenticator');
     }
   });
 
   it('two MAs are refused', () => {
     const r = reseal(append(reply(), reply().subarray(20, 38)), request.authenticator);
-    expect(verifyResponse(frameOf(r), request.authenticator, secret, lenient)).toBe('bad_message_authenticator');
+    expect(verifyResponse(frameOf(r), request.authenticator, secret, lenient)).toBe(
+      'bad_message_authenticator',
+    );
   });
 
   it('every single-bit flip of a reply is refused', () => {
@@ -205,12 +225,23 @@ describe('verifyResponse (RFC 2865 §3, RFC 3579 §3.2)', () => {
 
   it('Accounting-Response: MA over a zeroed vector (FreeRADIUS) or the request authenticator both verify', () => {
     const acctReq = frameOf(
-      buildRequest({ code: PacketCode.AccountingRequest, identifier: 8, secret, attributes: [rawTlv(44, Buffer.from('x'))] }),
+      buildRequest({
+        code: PacketCode.AccountingRequest,
+        identifier: 8,
+        secret,
+        attributes: [rawTlv(44, Buffer.from('x'))],
+      }),
     );
     const zeroVector = reply(true, PacketCode.AccountingResponse, acctReq);
     expect(verifyResponse(frameOf(zeroVector), acctReq.authenticator, secret, strict)).toBe('valid');
     const status = frameOf(
-      buildRequest({ code: PacketCode.StatusServer, identifier: 8, secret, authenticator: rng.bytes(16), attributes: [] }),
+      buildRequest({
+        code: PacketCode.StatusServer,
+        identifier: 8,
+        secret,
+        authenticator: rng.bytes(16),
+        attributes: [],
+      }),
     );
     const requestVector = reply(true, PacketCode.AccountingResponse, status);
     expect(verifyResponse(frameOf(requestVector), status.authenticator, secret, strict)).toBe('valid');

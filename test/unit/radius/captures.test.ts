@@ -65,7 +65,13 @@ describe('RFC 2865 §7 examples', () => {
   });
 
   it('§7.3: unhides both passwords and reads the State', () => {
-    expect(unhidePassword(firstAttribute(rfcFrame('7.3 Access-Request 1'), 2)!, rfcSecret, rfcFrame('7.3 Access-Request 1').authenticator)).toEqual({
+    expect(
+      unhidePassword(
+        firstAttribute(rfcFrame('7.3 Access-Request 1'), 2)!,
+        rfcSecret,
+        rfcFrame('7.3 Access-Request 1').authenticator,
+      ),
+    ).toEqual({
       ok: true,
       value: Buffer.from('challenge'),
     });

@@ -129,7 +129,11 @@ describe('our dictionary files', () => {
         names.add(a.name.toLowerCase());
         codes.add(a.code);
       }
-      for (const v of p.values) expect(p.attributes.some((a) => a.name === v.attribute), v.attribute).toBe(true);
+      for (const v of p.values)
+        expect(
+          p.attributes.some((a) => a.name === v.attribute),
+          v.attribute,
+        ).toBe(true);
     }
     for (const name of names) expect(lookupAttribute(name)?.vendor).toBeDefined();
   });

@@ -48,7 +48,11 @@ describe('parseFrame: framing checks (RFC 2865 §3, §5)', () => {
     ['attribute Length 0', packet(22, [1, 0]), 'bad_attribute_length'],
     ['attribute Length 1', packet(22, [1, 1]), 'bad_attribute_length'],
     ['attribute running past Length', packet(24, [1, 6, 0x61, 0x62]), 'attribute_overrun'],
-    ['attribute running past Length into padding', packet(24, [1, 6, 0x61, 0x62, 0x63, 0x64], 30), 'attribute_overrun'],
+    [
+      'attribute running past Length into padding',
+      packet(24, [1, 6, 0x61, 0x62, 0x63, 0x64], 30),
+      'attribute_overrun',
+    ],
     ['lone type octet at the end', packet(21, [1]), 'attribute_overrun'],
     ['second attribute overruns', packet(26, [1, 3, 0x61, 2, 5, 0]), 'attribute_overrun'],
   ];
@@ -82,7 +86,7 @@ describe('parseFrame: framing checks (RFC 2865 §3, §5)', () => {
   });
 
   it('returns views, not copies, with offsets of each type octet', () => {
-    const datagram = hex('01 2a 00 1c' + '00'.repeat(16) + '01 04 61 62 21 04 01 02');
+    const datagram = hex(`01 2a 00 1c ${'00'.repeat(16)} 01 04 61 62 21 04 01 02`);
     const f = frameOf(datagram);
     expect(f.code).toBe(1);
     expect(f.identifier).toBe(42);
@@ -103,7 +107,12 @@ describe('attribute accessors', () => {
       identifier: 1,
       secret: Buffer.from('s'),
       authenticator: Buffer.alloc(16, 1),
-      attributes: [rawTlv(33, hex('01')), rawTlv(1, Buffer.from('bob')), rawTlv(33, hex('02 03')), rawTlv(33, hex('04'))],
+      attributes: [
+        rawTlv(33, hex('01')),
+        rawTlv(1, Buffer.from('bob')),
+        rawTlv(33, hex('02 03')),
+        rawTlv(33, hex('04')),
+      ],
     }),
   );
   it('firstAttribute finds the first, or undefined', () => {
@@ -122,10 +131,24 @@ describe('attribute accessors', () => {
 describe('round trips: parse(build(x)) gives x, build is deterministic', () => {
   const secret = Buffer.from('round-trip-secret');
   const cases = [
-    { code: PacketCode.AccessRequest, identifier: 0, attrs: [[1, 'alice'], [32, 'nas-1']] },
+    {
+      code: PacketCode.AccessRequest,
+      identifier: 0,
+      attrs: [
+        [1, 'alice'],
+        [32, 'nas-1'],
+      ],
+    },
     { code: PacketCode.AccessRequest, identifier: 255, attrs: [] },
     { code: PacketCode.StatusServer, identifier: 17, attrs: [[32, 'probe']] },
-    { code: PacketCode.AccountingRequest, identifier: 99, attrs: [[44, 'session-1'], [1, 'bob']] },
+    {
+      code: PacketCode.AccountingRequest,
+      identifier: 99,
+      attrs: [
+        [44, 'session-1'],
+        [1, 'bob'],
+      ],
+    },
     { code: PacketCode.AccessRequest, identifier: 3, attrs: [[26, 'x'.repeat(253)]] },
   ] as const;
   it.each(cases)('code $code id $identifier', ({ code, identifier, attrs }) => {

@@ -43,7 +43,11 @@ export function readFixture<T>(name: string): T {
 }
 
 /** encodeAttribute that fails the test on an error. */
-export function encoded(name: string | number, value: string | number | Buffer, opts?: EncodeOptions): Buffer[] {
+export function encoded(
+  name: string | number,
+  value: string | number | Buffer,
+  opts?: EncodeOptions,
+): Buffer[] {
   const r = encodeAttribute({ name, value }, opts);
   if (!r.ok) throw new Error(r.error);
   return r.value;

@@ -43,7 +43,9 @@ describe('User-Password hiding (RFC 2865 §5.2)', () => {
       attributes: [['User-Password', plain]],
     };
     const theirs = firstAttribute(frameOf(radius.encode(args)), 2)!;
-    expect(hidePassword(Buffer.from(plain, 'latin1'), secret, auth).toString('hex')).toBe(theirs.toString('hex'));
+    expect(hidePassword(Buffer.from(plain, 'latin1'), secret, auth).toString('hex')).toBe(
+      theirs.toString('hex'),
+    );
   });
 
   it('pads an empty password to one block of 16 (the radius package sends none)', () => {
@@ -51,20 +53,29 @@ describe('User-Password hiding (RFC 2865 §5.2)', () => {
   });
 
   it.each([0, 8, 15, 17, 33, 144])('unhide refuses a %i-octet value', (n) => {
-    expect(unhidePassword(Buffer.alloc(n, 1), secret, rng.bytes(16))).toEqual({ ok: false, error: 'bad_length' });
+    expect(unhidePassword(Buffer.alloc(n, 1), secret, rng.bytes(16))).toEqual({
+      ok: false,
+      error: 'bad_length',
+    });
   });
 
   it('strips only trailing NUL padding', () => {
     const auth = rng.bytes(16);
     const plain = Buffer.from('a\0b\0\0');
-    expect(unhidePassword(hidePassword(plain, secret, auth), secret, auth)).toEqual({ ok: true, value: Buffer.from('a\0b') });
+    expect(unhidePassword(hidePassword(plain, secret, auth), secret, auth)).toEqual({
+      ok: true,
+      value: Buffer.from('a\0b'),
+    });
   });
 
   it('refuses to hide more than 128 octets or with a bad authenticator (bugs, so AppError)', () => {
     expect(MAX_PASSWORD_LENGTH).toBe(128);
     expect(() => hidePassword(Buffer.alloc(129, 0x41), secret, rng.bytes(16))).toThrow(AppError);
     expect(() => hidePassword(Buffer.from('x'), secret, Buffer.alloc(15))).toThrow(AppError);
-    expect(unhidePassword(Buffer.alloc(16), secret, Buffer.alloc(8))).toEqual({ ok: false, error: 'bad_length' });
+    expect(unhidePassword(Buffer.alloc(16), secret, Buffer.alloc(8))).toEqual({
+      ok: false,
+      error: 'bad_length',
+    });
   });
 });
 
@@ -89,13 +100,20 @@ describe('salt encryption (RFC 2868 §3.5, RFC 2548 §2.4.2)', () => {
   });
 
   it('refuses a salt without the high bit, and values over 239 octets', () => {
-    expect(() => encryptSalted(Buffer.from('k'), secret, rng.bytes(16), Buffer.from([0x12, 0x34]))).toThrow(AppError);
-    expect(() => encryptSalted(Buffer.from('k'), secret, rng.bytes(16), Buffer.from([0x80]))).toThrow(AppError);
+    expect(() => encryptSalted(Buffer.from('k'), secret, rng.bytes(16), Buffer.from([0x12, 0x34]))).toThrow(
+      AppError,
+    );
+    expect(() => encryptSalted(Buffer.from('k'), secret, rng.bytes(16), Buffer.from([0x80]))).toThrow(
+      AppError,
+    );
     expect(() => encryptSalted(Buffer.alloc(240), secret, rng.bytes(16), salt)).toThrow(AppError);
   });
 
   it.each([0, 2, 17, 19, 33])('decrypt refuses a %i-octet value', (n) => {
-    expect(decryptSalted(Buffer.alloc(n, 0x80), secret, rng.bytes(16))).toEqual({ ok: false, error: 'bad_length' });
+    expect(decryptSalted(Buffer.alloc(n, 0x80), secret, rng.bytes(16))).toEqual({
+      ok: false,
+      error: 'bad_length',
+    });
   });
 
   it('decrypt refuses a length octet that points past the data (wrong secret, usually)', () => {

@@ -84,7 +84,10 @@ describe('the radius package accepts what we build', () => {
       code: PacketCode.AccountingRequest,
       identifier: 5,
       secret,
-      attributes: [rawTlv(Attr.AcctSessionId, Buffer.from('sess')), rawTlv(Attr.AcctStatusType, Buffer.from([0, 0, 0, 2]))],
+      attributes: [
+        rawTlv(Attr.AcctSessionId, Buffer.from('sess')),
+        rawTlv(Attr.AcctStatusType, Buffer.from([0, 0, 0, 2])),
+      ],
     });
     expect(radius.decode({ packet, secret: SECRET }).attributes['Acct-Status-Type']).toBe('Stop');
     expect(() => radius.decode({ packet, secret: 'other' })).toThrow(/authenticator mismatch/);
@@ -113,9 +116,9 @@ describe('we accept what the radius package builds', () => {
         attributes: [['Reply-Message', `ok ${i}`]],
       });
       const request = frameOf(requestBytes);
-      expect(verifyResponse(frameOf(reply), request.authenticator, secret, { requireMessageAuthenticator: true })).toBe(
-        'valid',
-      );
+      expect(
+        verifyResponse(frameOf(reply), request.authenticator, secret, { requireMessageAuthenticator: true }),
+      ).toBe('valid');
     }
   });
 });
@@ -128,7 +131,8 @@ describe('single-bit flips: the radius package compares lossily, we do not', () 
     let flips = 0;
     for (let i = 0; i < 40; i++) {
       const packet = radiusRequest(rng, i);
-      const maValue = frameOf(packet).attributes.find((a) => a.type === Attr.MessageAuthenticator)!.offset + 2;
+      const maValue =
+        frameOf(packet).attributes.find((a) => a.type === Attr.MessageAuthenticator)!.offset + 2;
       for (let bit = 0; bit < 128; bit++) {
         const flipped = Buffer.from(packet);
         flipped[maValue + (bit >> 3)]! ^= 1 << (bit & 7);
@@ -159,9 +163,12 @@ describe('single-bit flips: the radius package compares lossily, we do not', () 
       for (let bit = 0; bit < 128; bit++) {
         const flipped = Buffer.from(built.value);
         flipped[4 + (bit >> 3)]! ^= 1 << (bit & 7);
-        const ours = verifyResponse(frameOf(flipped), request.authenticator, secret, { requireMessageAuthenticator: true });
+        const ours = verifyResponse(frameOf(flipped), request.authenticator, secret, {
+          requireMessageAuthenticator: true,
+        });
         if (ours === 'valid') oursAccepted++;
-        if (radius.verify_response({ request: requestBytes, response: flipped, secret: SECRET })) radiusAccepted++;
+        if (radius.verify_response({ request: requestBytes, response: flipped, secret: SECRET }))
+          radiusAccepted++;
       }
     }
     expect(oursAccepted).toBe(0);

@@ -12,8 +12,18 @@ import { dirname, join } from 'node:path';
 import { CONFIG_PATH, firewallFromConfig, renderAll, SeedError } from './seed-render.mjs';
 
 // The yaml parser ships with the app (/opt/mfa-radius-proxy/node_modules); no second copy on the box.
-const requireFromApp = createRequire('/opt/mfa-radius-proxy/package.json');
-const YAML = requireFromApp('yaml');
+// (Outside the appliance, e.g. in the repository's tests, it resolves from this file's location.)
+function loadYaml() {
+  for (const base of ['/opt/mfa-radius-proxy/package.json', import.meta.url]) {
+    try {
+      return createRequire(base)('yaml');
+    } catch {
+      // try the next location
+    }
+  }
+  throw new Error('mfa-apply-seed: the yaml package is missing (expected in /opt/mfa-radius-proxy/node_modules)');
+}
+const YAML = loadYaml();
 
 function arg(name) {
   const i = process.argv.indexOf(name);

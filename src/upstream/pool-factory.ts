@@ -1,0 +1,67 @@
+import { rawTlv } from '../radius/attributes.js';
+import { Attr, PacketCode } from '../radius/codes.js';
+import type { Rng } from '../shared/clock.js';
+import { FailoverPool } from './failover.js';
+import { ServerHealth, type UpstreamLogger } from './health.js';
+import type { OutgoingRequest } from './outgoing-request.js';
+import type { RadiusDirectoryConfig } from './radius-schema.js';
+import { Transport } from './transport.js';
+import type { UpstreamCounters } from './upstream-counters.js';
+
+export interface PoolDeps {
+  readonly counters: UpstreamCounters;
+  readonly rng: Rng;
+  readonly log?: UpstreamLogger;
+}
+
+/**
+ * The probe a dead server gets. Status-Server (RFC 5997 §3) carries only a Message-Authenticator
+ * and the NAS-Identifier. The Access-Request probe (for NPS, which has no Status-Server) names a
+ * user that should not exist, with a random password: its Reject proves the server is alive.
+ * Answers to probes need a valid Response Authenticator (so the secret) but no
+ * Message-Authenticator: FreeRADIUS 3.2 answers Status-Server without one, and a forged probe
+ * answer could at most send requests to a server that then times out again.
+ */
+function probeRequest(config: RadiusDirectoryConfig, role: 'auth' | 'acct', rng: Rng): OutgoingRequest | undefined {
+  const nasId = rawTlv(Attr.NasIdentifier, Buffer.from(config.nas_identifier, 'utf8'));
+  if (config.status_check === 'none') return undefined;
+  if (config.status_check === 'status_server' || role === 'acct') {
+    // An accounting port is probed with Status-Server in either case: it cannot answer an Access-Request.
+    return { code: PacketCode.StatusServer, attributes: [nasId], requireMessageAuthenticator: false };
+  }
+  return {
+    code: PacketCode.AccessRequest,
+    attributes: [rawTlv(Attr.UserName, Buffer.from(config.status_check_user, 'utf8')), nasId],
+    password: Buffer.from(rng.bytes(16).toString('hex')),
+    requireMessageAuthenticator: false,
+  };
+}
+
+/** One FailoverPool over the servers' authentication ports, or over their accounting ports. */
+export function buildPool(config: RadiusDirectoryConfig, role: 'auth' | 'acct', deps: PoolDeps): FailoverPool {
+  const probe = probeRequest(config, role, deps.rng);
+  const members = config.servers.map((s) => {
+    const transport = new Transport(
+      {
+        address: s.address,
+        port: role === 'auth' ? s.auth_port : (s.acct_port ?? s.auth_port + 1),
+        secret: Buffer.from(s.secret, 'utf8'),
+        timeoutMs: Math.round(s.timeout * 1000),
+        retries: s.retries,
+      },
+      // Accounting is light: one socket is 256 outstanding requests.
+      role === 'auth' ? config.sockets_per_server : 1,
+      deps.counters,
+      deps.rng,
+    );
+    const health = new ServerHealth(
+      transport,
+      { deadAfter: config.dead_after, probeIntervalMs: Math.round(config.probe_interval * 1000), probe },
+      deps.counters,
+      deps.log,
+      role,
+    );
+    return { transport, health };
+  });
+  return new FailoverPool(members, config.balance, deps.counters);
+}

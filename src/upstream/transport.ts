@@ -1,0 +1,247 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { verifyResponse } from '../radius/authenticators.js';
+import { Attr, HEADER_LENGTH } from '../radius/codes.js';
+import { type Frame, parseFrame } from '../radius/frame.js';
+import type { Rng } from '../shared/clock.js';
+import { IdentifierPool } from './id-pool.js';
+import { answersRequest, encodeRequest, type OutgoingRequest } from './outgoing-request.js';
+import type { UpstreamCounters } from './upstream-counters.js';
+
+/** One upstream port (auth or acct) of one server. */
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly secret: Buffer;
+  /** Wait for one transmission. */
+  readonly timeoutMs: number;
+  /** Retransmissions of the same packet (RFC 5080 §2.2.1: same Identifier and authenticator). */
+  readonly retries: number;
+}
+
+export type ExchangeResult =
+  | { readonly kind: 'answer'; readonly frame: Frame }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'no_identifier' }
+  | { readonly kind: 'closed' };
+
+interface Pending {
+  readonly id: number;
+  readonly slot: Slot;
+  readonly code: number;
+  readonly packet: Buffer;
+  readonly authenticator: Buffer;
+  readonly requireMa: boolean;
+  readonly giveUpAt: number;
+  transmissions: number;
+  readonly maxTransmissions: number;
+  timer: NodeJS.Timeout | undefined;
+  readonly resolve: (r: ExchangeResult) => void;
+}
+
+interface Slot {
+  readonly socket: Socket;
+  readonly ids: IdentifierPool;
+  readonly pending: Array<Pending | undefined>;
+  /** The authenticator last used with each Identifier, to tell a late answer from a forgery. */
+  readonly previous: Array<Buffer | undefined>;
+  connected: boolean;
+  readonly queue: Buffer[];
+}
+
+/** 4 MiB, as the server's listener: bursts of answers must not overflow the kernel default. */
+const RECV_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * The bottom layer of the upstream client: connected UDP sockets to one server port (the kernel
+ * then drops datagrams from any other source), each with a FIFO Identifier pool, so 256 requests
+ * per socket are outstanding without collision. Sends, retransmits on a timer, and matches answers
+ * by (socket, Identifier), then verifies them against the request (Response Authenticator, and the
+ * Message-Authenticator when required). A forged, unsigned or unmatched answer is dropped and
+ * counted, and the request keeps waiting for the real one. No failover here: see failover.ts.
+ */
+export class Transport {
+  private readonly slots: Slot[] = [];
+  private next = 0;
+  private closed = false;
+  private readonly proxyStatePrefix: Buffer;
+  private seq = 0;
+  /** Requests outstanding on this endpoint. */
+  outstanding = 0;
+
+  constructor(
+    readonly endpoint: Endpoint,
+    sockets: number,
+    private readonly counters: UpstreamCounters,
+    private readonly rng: Rng,
+  ) {
+    this.proxyStatePrefix = Buffer.from(rng.bytes(4));
+    for (let i = 0; i < sockets; i++) this.slots.push(this.openSlot());
+  }
+
+  get label(): string {
+    const a = this.endpoint.address;
+    return `${isIPv6(a) ? `[${a}]` : a}:${this.endpoint.port}`;
+  }
+
+  /**
+   * Sends `req` and waits for its verified answer, retransmitting every `timeoutMs` up to `retries`
+   * times, and giving up after `limitMs` in all (the caller's share of the gateway's budget).
+   */
+  exchange(req: OutgoingRequest, limitMs: number): Promise<ExchangeResult> {
+    if (this.closed) return Promise.resolve({ kind: 'closed' });
+    const n = this.slots.length;
+    let slot: Slot | undefined;
+    let id: number | undefined;
+    for (let i = 0; i < n && id === undefined; i++) {
+      slot = this.slots[(this.next + i) % n]!;
+      id = slot.ids.take();
+    }
+    this.next = (this.next + 1) % n;
+    if (id === undefined || slot === undefined) {
+      this.counters.inc('no_identifier');
+      return Promise.resolve({ kind: 'no_identifier' });
+    }
+    const { packet, authenticator } = encodeRequest(req, id, this.endpoint.secret, this.rng, this.proxyState());
+    const giveUpAt = performance.now() + limitMs;
+    const s = slot;
+    const ident = id;
+    return new Promise<ExchangeResult>((resolve) => {
+      const p: Pending = {
+        id: ident,
+        slot: s,
+        code: req.code,
+        packet,
+        authenticator,
+        requireMa: req.requireMessageAuthenticator,
+        giveUpAt,
+        transmissions: 1,
+        maxTransmissions: 1 + this.endpoint.retries,
+        timer: undefined,
+        resolve,
+      };
+      s.pending[ident] = p;
+      this.outstanding++;
+      this.counters.inc('sent');
+      this.transmit(s, packet);
+      p.timer = setTimeout(this.onTimer, Math.max(1, Math.min(this.endpoint.timeoutMs, limitMs)), p);
+    });
+  }
+
+  /** Closes the sockets; requests still outstanding resolve as 'closed'. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const slot of this.slots) {
+      for (const p of slot.pending) if (p) this.finish(p, { kind: 'closed' });
+    }
+    await Promise.all(
+      this.slots.map((s) => new Promise<void>((resolve) => s.socket.close(() => resolve()))),
+    );
+  }
+
+  /** Our Proxy-State (RFC 2865 §5.33): a per-process prefix and a sequence number. */
+  private proxyState(): Buffer {
+    const tlv = Buffer.allocUnsafe(10);
+    tlv[0] = Attr.ProxyState;
+    tlv[1] = 10;
+    this.proxyStatePrefix.copy(tlv, 2);
+    tlv.writeUInt32BE(this.seq, 6);
+    this.seq = (this.seq + 1) >>> 0;
+    return tlv;
+  }
+
+  private openSlot(): Slot {
+    const { address, port } = this.endpoint;
+    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', recvBufferSize: RECV_BUFFER });
+    const slot: Slot = {
+      socket,
+      ids: new IdentifierPool(),
+      pending: new Array<Pending | undefined>(256),
+      previous: new Array<Buffer | undefined>(256),
+      connected: false,
+      queue: [],
+    };
+    // ICMP errors (port unreachable while a server restarts) surface here; timeouts handle them.
+    socket.on('error', () => {});
+    socket.on('message', (msg) => this.onMessage(slot, msg));
+    socket.connect(port, address, () => {
+      slot.connected = true;
+      for (const packet of slot.queue.splice(0)) socket.send(packet);
+    });
+    return slot;
+  }
+
+  private transmit(slot: Slot, packet: Buffer): void {
+    if (slot.connected) slot.socket.send(packet);
+    else slot.queue.push(packet);
+  }
+
+  private readonly onTimer = (p: Pending): void => {
+    p.timer = undefined;
+    const remaining = p.giveUpAt - performance.now();
+    if (p.transmissions < p.maxTransmissions && remaining >= 1) {
+      p.transmissions++;
+      this.counters.inc('retransmitted');
+      this.transmit(p.slot, p.packet);
+      p.timer = setTimeout(this.onTimer, Math.max(1, Math.min(this.endpoint.timeoutMs, remaining)), p);
+      return;
+    }
+    this.finish(p, { kind: 'timeout' });
+  };
+
+  private finish(p: Pending, result: ExchangeResult): void {
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    const { slot, id } = p;
+    if (slot.pending[id] !== p) return;
+    slot.pending[id] = undefined;
+    slot.previous[id] = p.authenticator;
+    slot.ids.release(id);
+    this.outstanding--;
+    p.resolve(result);
+  }
+
+  private onMessage(slot: Slot, msg: Buffer): void {
+    if (msg.length < HEADER_LENGTH) {
+      this.counters.inc('dropped_malformed');
+      return;
+    }
+    const id = msg[1]!;
+    const p = slot.pending[id];
+    const parsed = parseFrame(msg);
+    if (!parsed.ok) {
+      this.counters.inc('dropped_malformed');
+      return;
+    }
+    const frame = parsed.value;
+    if (p === undefined) {
+      this.counters.inc(this.isLate(slot, frame) ? 'dropped_late' : 'dropped_unmatched');
+      return;
+    }
+    if (!answersRequest(p.code, frame.code)) {
+      this.counters.inc('dropped_unexpected_code');
+      return;
+    }
+    const verdict = verifyResponse(frame, p.authenticator, this.endpoint.secret, {
+      requireMessageAuthenticator: p.requireMa,
+    });
+    if (verdict !== 'valid') {
+      // Dropped, and the request keeps waiting: a forgery must not cancel the real answer.
+      if (this.isLate(slot, frame)) this.counters.inc('dropped_late');
+      else this.counters.inc(`dropped_${verdict}` as const);
+      return;
+    }
+    this.counters.inc('answered');
+    this.finish(p, { kind: 'answer', frame });
+  }
+
+  /** An authentic answer to the request that used this Identifier before (it timed out). */
+  private isLate(slot: Slot, frame: Frame): boolean {
+    const prev = slot.previous[frame.identifier];
+    if (prev === undefined) return false;
+    return (
+      verifyResponse(frame, prev, this.endpoint.secret, { requireMessageAuthenticator: false }) === 'valid'
+    );
+  }
+}
