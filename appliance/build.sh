@@ -109,7 +109,8 @@ phase_app() {
 
 # ---------------------------------------------------------------- 2. base (mmdebstrap)
 base_key() {
-  cat "$APPLIANCE_DIR"/packages/*.txt "$APPLIANCE_DIR"/hooks/* "$REPO_DIR/package-lock.json" "$0" |
+  cat "$APPLIANCE_DIR"/packages/*.txt "$APPLIANCE_DIR/hooks/essential.sh" "$APPLIANCE_DIR/hooks/customize-base.sh" \
+    "$REPO_DIR/package-lock.json" |
     { cat; echo "$TARGET $ARCH $SUITE $MIRROR"; } | sha256sum | cut -c1-16
 }
 phase_base() {

@@ -9,6 +9,7 @@ in_root() {
   unshare --mount --propagation private -- sh -c '
     R=$1; shift
     mount -t proc proc "$R/proc" && mount -t sysfs sys "$R/sys" && mount --rbind /dev "$R/dev" &&
+    { [ ! -d "$R/efi" ] || mount --bind "$R/efi" "$R/efi"; } &&
     exec chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 SYSTEMD_RELAX_ESP_CHECKS=1 "$@"' sh "$R" "$@"
 }
 overlay() { # copy a tree in, owned by root, without replacing the /bin -> usr/bin style symlinks
@@ -72,7 +73,9 @@ FSTAB
     v=${k##*/vmlinuz-}
     in_root kernel-install --esp-path=/efi --entry-token=literal:mfa-radius-proxy add "$v" "/boot/vmlinuz-$v" "/boot/initrd.img-$v"
   done
-  ls -R "$R/efi"
+  # Entries must name files relative to the ESP root (kernel-install in a chroot prefixes the mount point).
+  sed -i -E 's#^(linux|initrd)( +)/efi/#\1\2/#' "$R"/efi/loader/entries/*.conf
+  cat "$R"/efi/loader/entries/*.conf
   # Only USB mass storage is not needed in a VM (a Pi may boot from USB).
   echo 'install usb-storage /bin/false' >"$R/etc/modprobe.d/appliance-usb-storage.conf"
 else
@@ -97,6 +100,8 @@ sed -i -e 's/^UMASK.*/UMASK\t\t027/' -e 's/^PASS_MAX_DAYS.*/PASS_MAX_DAYS\t365/'
 grep -q '^SHA_CRYPT_MIN_ROUNDS' "$R/etc/login.defs" || printf 'SHA_CRYPT_MIN_ROUNDS\t5000\nSHA_CRYPT_MAX_ROUNDS\t50000\n' >>"$R/etc/login.defs"
 grep -q '^YESCRYPT_COST_FACTOR' "$R/etc/login.defs" || printf 'YESCRYPT_COST_FACTOR\t7\n' >>"$R/etc/login.defs"
 chmod 0440 "$R/etc/sudoers"
+# Interactive shells: new files private to their group (Lynis SHLL-6230 / CIS 5.4.4).
+grep -q '^umask 027' "$R/etc/profile" || printf '\n# appliance: default umask\numask 027\n' >>"$R/etc/profile"
 
 echo "== identity reset (generated on each box at first boot)"
 printf 'uninitialized\n' >"$R/etc/machine-id"

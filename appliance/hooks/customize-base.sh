@@ -53,6 +53,7 @@ fi
 list=$APPLIANCE_DIR/packages/build-only.txt
 [ "$target_arch" = "$(dpkg --print-architecture)" ] || list=$APPLIANCE_DIR/packages/build-only-cross.txt
 mapfile -t build_only < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
-in_root apt-get purge -y -q --autoremove "${build_only[@]}"
+# Suggests must not keep anything alive: python3.13 suggests binutils, which would keep the assembler and linker.
+in_root apt-get purge -y -q --autoremove -o APT::AutoRemove::SuggestsImportant=false "${build_only[@]}"
 in_root apt-get clean
 rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin "$R"/var/cache/debconf/*-old "$R"/root/.cache "$R"/root/.npm

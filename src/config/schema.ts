@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { radiusDirectorySchema } from '../upstream/radius-schema.js';
 
 /**
  * The one config file, as an admin writes it (snake_case YAML). Validated once at start, then frozen.
@@ -32,14 +33,37 @@ export const listenSchema = z
   })
   .strict();
 
-export const mfaModes = ['challenge', 'concat', 'auto'] as const;
+/** second_factor_only (issue 5): the gateway checked the password itself; User-Password is the code. */
+export const mfaModes = ['challenge', 'concat', 'auto', 'second_factor_only'] as const;
+
+const clientName = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"');
+
+/**
+ * Issue 5: a gateway behind a trusted RADIUS proxy (e.g. NPS forwarding from a connection request
+ * policy), identified by the NAS-IP-Address / NAS-Identifier the proxy forwards; its settings
+ * override the proxy client's for its requests.
+ */
+export const behindProxySchema = z
+  .object({
+    name: clientName,
+    nas_ip_address: z.union([cidrString, z.array(cidrString).min(1)]).optional(),
+    nas_identifier: z.string().min(1).max(253).optional(),
+    mfa_mode: z.enum(mfaModes).optional(),
+    concat_delimiter: z.string().max(4).optional(),
+    nas_timeout: z.number().positive().max(600).optional(),
+    challenge_prompt: z.string().min(1).max(1000).optional(),
+  })
+  .strict()
+  .refine((g) => g.nas_ip_address !== undefined || g.nas_identifier !== undefined, {
+    message: 'expected nas_ip_address or nas_identifier',
+  });
 
 export const clientSchema = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"'),
+    name: clientName,
     address: z.union([cidrString, z.array(cidrString).min(1)]),
     secret: z.string().min(8, 'expected a shared secret of at least 8 characters (16+ recommended)'),
     require_message_authenticator: z.boolean().default(true),
@@ -50,6 +74,13 @@ export const clientSchema = z
     nas_timeout: z.number().positive().max(600).default(30),
     /** Prompt shown in the Access-Challenge (Reply-Message). */
     challenge_prompt: z.string().min(1).max(1000).optional(),
+    /**
+     * Issue 5: this client is a RADIUS proxy (NPS, FreeRADIUS) forwarding for other gateways; their
+     * NAS-IP-Address / NAS-Identifier then identify the original gateway for policy and audit.
+     */
+    trusted_proxy: z.boolean().default(false),
+    /** With trusted_proxy: the gateways behind it, matched by NAS-IP-Address, then NAS-Identifier. */
+    gateways: z.array(behindProxySchema).default([]),
   })
   .strict();
 
@@ -62,7 +93,7 @@ export const configSchema = z
       .min(1)
       .default([{ address: '127.0.0.1', auth_port: 1812 }]),
     data_dir: z.string().min(1).default('./data'),
-    directory: localDirectorySchema.default({ type: 'local' }),
+    directory: z.discriminatedUnion('type', [localDirectorySchema, radiusDirectorySchema]).default({ type: 'local' }),
     clients: z.array(clientSchema).min(1),
     mfa: z
       .object({

@@ -2,7 +2,7 @@ import type { Result } from '../shared/result.js';
 import { err, ok } from '../shared/result.js';
 import { dnKey, firstRdnValue } from './dn-names.js';
 import type { GroupCache, ResolvedGroups } from './group-cache.js';
-import type { LdapFailure, LdapSession } from './ldap-connection.js';
+import type { LdapFailure, LdapSession } from './ldap-client.js';
 import { directMemberFilter, inChainFilter } from './ldap-filter.js';
 
 export interface GroupResolverOptions {

@@ -1,8 +1,18 @@
 import type { Socket } from 'node:net';
-import { Client, type Entry, ResultCodeError } from 'ldapts';
+import { Client } from 'ldapts';
 import type { Clock } from '../shared/clock.js';
-import { err, ok, type Result } from '../shared/result.js';
+import type { Result } from '../shared/result.js';
 import { BindPool } from './bind-pool.js';
+import {
+  Conn,
+  type LdapFailure,
+  type LdapSession,
+  message,
+  runBind,
+  toFailure,
+  unavailable,
+} from './ldap-client.js';
+import { FreshSession, SharedSession } from './ldap-sessions.js';
 import {
   type LdapEndpoint,
   type LdapTlsOptions,
@@ -11,25 +21,6 @@ import {
   tlsConnectOptions,
   withTimeout,
 } from './ldap-socket.js';
-
-/** A failed LDAP operation: the server said no (`result`), or we could not talk to it (`unavailable`). */
-export type LdapFailure =
-  | { readonly kind: 'unavailable'; readonly message: string }
-  | { readonly kind: 'result'; readonly code: number; readonly message: string };
-
-/** A search entry with attribute names lower-cased and every value a string. */
-export interface LdapEntry {
-  readonly dn: string;
-  readonly attrs: ReadonlyMap<string, readonly string[]>;
-}
-
-export interface LdapSearch {
-  readonly base: string;
-  readonly filter: string;
-  readonly scope: 'base' | 'one' | 'sub';
-  readonly attributes: readonly string[];
-  readonly sizeLimit?: number;
-}
 
 export interface LdapConnectionOptions {
   readonly servers: readonly string[];
@@ -43,30 +34,6 @@ export interface LdapConnectionOptions {
   readonly reuse: boolean;
   readonly bindPoolSize: number;
   readonly clock: Clock;
-}
-
-/** One login's view of the directory: searches as the service account, one user bind. */
-export interface LdapSession {
-  search(req: LdapSearch): Promise<Result<LdapEntry[], LdapFailure>>;
-  /** Exactly one simple bind request as `dn`; never retried, whatever happens. */
-  bindUser(dn: string, password: string): Promise<Result<void, LdapFailure>>;
-  /** The server that answered last (for the trace and logs). */
-  readonly server: string | undefined;
-  release(): Promise<void>;
-}
-
-/** An ldapts Client on a socket we opened, which never reconnects on its own. */
-class Conn {
-  constructor(
-    readonly client: Client,
-    readonly server: string,
-  ) {}
-  get alive(): boolean {
-    return this.client.isConnected;
-  }
-  destroy(): void {
-    void this.client.unbind().catch(() => {});
-  }
 }
 
 export class LdapConnections {
@@ -110,6 +77,18 @@ export class LdapConnections {
     return c;
   }
 
+  /** Skip this server for `serverRetryMs` (unless it is the only one left). */
+  markDown(url: string): void {
+    this.downUntil.set(url, this.o.clock.now() + this.o.serverRetryMs);
+  }
+
+  /** True while `url` failed recently and another server has not: its connections are retired. */
+  private avoid(url: string): boolean {
+    const now = this.o.clock.now();
+    const down = (u: string): boolean => (this.downUntil.get(u) ?? 0) > now;
+    return down(url) && this.endpoints.some((e) => e.url !== url && !down(e.url));
+  }
+
   /** No-reuse mode: back to the service identity after a user bind on the same connection. */
   rebindService(c: Conn): Promise<Result<void, LdapFailure>> {
     return runBind(c.client, this.o.bindDn, this.o.bindPassword);
@@ -141,7 +120,7 @@ export class LdapConnections {
         return r;
       }
       if (r.kind === 'result') return r; // the server answered: a config problem, the same on every replica
-      this.downUntil.set(ep.url, this.o.clock.now() + this.o.serverRetryMs);
+      this.markDown(ep.url);
       last = `${ep.url}: ${r.message}`;
     }
     return unavailable(last);
@@ -168,7 +147,7 @@ export class LdapConnections {
         return socket;
       },
     });
-    const conn = new Conn(client, ep.url);
+    const conn = new Conn(client, ep.url, (url) => this.avoid(url));
     const kill = (): void => {
       socket.destroy();
       conn.destroy();
@@ -190,123 +169,4 @@ export class LdapConnections {
       return toFailure(e);
     }
   }
-}
-
-/** Reuse mode: searches share the service connection; the user bind borrows a pooled connection. */
-class SharedSession implements LdapSession {
-  server: string | undefined;
-  constructor(private readonly m: LdapConnections) {}
-
-  async search(req: LdapSearch): Promise<Result<LdapEntry[], LdapFailure>> {
-    // A search is idempotent: if the reused connection turns out to be dead, retry once on a new one.
-    for (let attempt = 0; ; attempt++) {
-      const c = await this.m.serviceConn();
-      if (!(c instanceof Conn)) return err(c);
-      this.server = c.server;
-      const r = await runSearch(c.client, req);
-      if (r.ok || r.error.kind === 'result' || attempt > 0) return r;
-      c.destroy();
-    }
-  }
-
-  async bindUser(dn: string, password: string): Promise<Result<void, LdapFailure>> {
-    const c = await this.m.acquireBindConn();
-    if (c === null) return err(unavailable('no bind connection free'));
-    if (c instanceof Error) return err(unavailable(c.message));
-    this.server = c.server;
-    const r = await runBind(c.client, dn, password);
-    this.m.releaseBindConn(c); // a failed bind leaves the connection usable (and anonymous)
-    return r;
-  }
-
-  async release(): Promise<void> {}
-}
-
-/** No-reuse mode: one new connection per session, service-bound for searches, closed at the end. */
-class FreshSession implements LdapSession {
-  server: string | undefined;
-  private conn: Conn | undefined;
-  private boundAsUser = false;
-  constructor(private readonly m: LdapConnections) {}
-
-  private async get(): Promise<Conn | LdapFailure> {
-    if (this.conn?.alive) return this.conn;
-    const c = await this.m.connect(true);
-    if (c instanceof Conn) {
-      this.conn = c;
-      this.server = c.server;
-      this.boundAsUser = false;
-    }
-    return c;
-  }
-
-  async search(req: LdapSearch): Promise<Result<LdapEntry[], LdapFailure>> {
-    const c = await this.get();
-    if (!(c instanceof Conn)) return err(c);
-    if (this.boundAsUser) {
-      const back = await this.m.rebindService(c);
-      if (!back.ok) return back;
-      this.boundAsUser = false;
-    }
-    return runSearch(c.client, req);
-  }
-
-  async bindUser(dn: string, password: string): Promise<Result<void, LdapFailure>> {
-    const c = await this.get();
-    if (!(c instanceof Conn)) return err(c);
-    this.boundAsUser = true;
-    return runBind(c.client, dn, password);
-  }
-
-  async release(): Promise<void> {
-    const c = this.conn;
-    this.conn = undefined;
-    if (c) await c.client.unbind().catch(() => {});
-  }
-}
-
-async function runSearch(client: Client, req: LdapSearch): Promise<Result<LdapEntry[], LdapFailure>> {
-  try {
-    const res = await client.search(req.base, {
-      scope: req.scope,
-      filter: req.filter,
-      attributes: [...req.attributes],
-      ...(req.sizeLimit !== undefined ? { sizeLimit: req.sizeLimit } : {}),
-    });
-    return ok(res.searchEntries.map(toEntry));
-  } catch (e) {
-    return err(toFailure(e));
-  }
-}
-
-async function runBind(client: Client, dn: string, password: string): Promise<Result<void, LdapFailure>> {
-  try {
-    await client.bind(dn, password);
-    return ok(undefined);
-  } catch (e) {
-    return err(toFailure(e));
-  }
-}
-
-function toEntry(e: Entry): LdapEntry {
-  const attrs = new Map<string, string[]>();
-  for (const [k, v] of Object.entries(e)) {
-    if (k === 'dn') continue;
-    const values = (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : x));
-    attrs.set(k.toLowerCase(), [...(attrs.get(k.toLowerCase()) ?? []), ...values]);
-  }
-  return { dn: e.dn, attrs };
-}
-
-function toFailure(e: unknown): LdapFailure {
-  if (e instanceof ResultCodeError) return { kind: 'result', code: e.code, message: e.message };
-  return unavailable(message(e));
-}
-
-function unavailable(msg: string): LdapFailure {
-  return { kind: 'unavailable', message: msg };
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -2,7 +2,7 @@ import { type ReasonCode, Reasons } from '../pipeline/reasons.js';
 import type { Identity } from '../pipeline/types.js';
 import type { TraceRecorder } from './directory-trace.js';
 import type { GroupResolver } from './group-resolver.js';
-import type { LdapEntry, LdapSession } from './ldap-connection.js';
+import type { LdapEntry, LdapSession } from './ldap-client.js';
 import { userFilter } from './ldap-filter.js';
 import type { LdapSettings } from './ldap-settings.js';
 import { canonicalId, parseLoginName } from './login-name.js';

@@ -50,6 +50,10 @@ export class AccessPipeline {
     });
     const mode = req.client.mfaMode;
     if (!req.userName) return audit(mode, reject(Reasons.NO_SUCH_USER));
+    if (mode === 'second_factor_only') {
+      if (this.deps.lockout.status(identityId).locked) return audit(mode, reject(Reasons.USER_LOCKED_OUT, identityId));
+      return audit(mode, await this.secondFactorOnly(req));
+    }
     if (!req.password) return audit(mode, reject(Reasons.MISSING_PASSWORD, identityId));
     if (this.deps.lockout.status(identityId).locked)
       return audit(mode, reject(Reasons.USER_LOCKED_OUT, identityId));
@@ -127,6 +131,7 @@ export class AccessPipeline {
     const result = await this.deps.primary.authenticate({
       userName: req.userName,
       password,
+      requestAttributes: req.attributes,
       correlationId: req.correlationId,
       deadline: req.receivedAt + req.client.nasTimeoutMs,
     });
@@ -185,6 +190,26 @@ export class AccessPipeline {
       return reject(Reasons.NOT_ENROLLED, identity.id);
     }
     return undefined;
+  }
+
+  /**
+   * Issue 5, second-factor-only: the gateway checked the password itself (e.g. a NetScaler secondary
+   * policy), so the User-Password is the code; the identity comes from primary.lookup(). An empty
+   * password gets our challenge instead.
+   */
+  private async secondFactorOnly(req: AccessRequest): Promise<Decision> {
+    const identity = await this.deps.primary.lookup(req.userName);
+    if (!identity) return reject(Reasons.NO_SUCH_USER, this.normalize(req.userName));
+    const policy = this.deps.policy.evaluate(identity);
+    if (!policy.allowed) return reject(Reasons.NOT_IN_ALLOWED_GROUP, identity.id);
+    const direct = this.noFactorNeeded(identity, policy, []);
+    if (direct) return direct;
+    const code = (req.password ?? Buffer.alloc(0)).toString('utf8').trim();
+    if (!code) {
+      return this.challenge(req, identity.id, { kind: 'totp', attributes: policy.reply, prompt: this.ourPrompt(req) });
+    }
+    const d = await this.verifyCode(identity.id, code, policy.reply);
+    return d.kind === 'accept' ? { ...d, reason: Reasons.SECOND_FACTOR_ONLY_OK } : d;
   }
 
   /** concat mode without a trailing code: only exempt or allowed-unenrolled users get in. */
@@ -271,6 +296,7 @@ export class AccessPipeline {
       userName: req.userName,
       password: req.password ?? Buffer.alloc(0),
       upstreamState,
+      requestAttributes: req.attributes,
       correlationId: req.correlationId,
       deadline: req.receivedAt + req.client.nasTimeoutMs,
     });

@@ -1,4 +1,5 @@
 import type { MfaMode } from '../config/schema.js';
+import type { ReplyAttribute } from './types.js';
 
 /** An Access-Request as the pipeline sees it: decoded, authenticated, no wire details. */
 export interface AccessRequest {
@@ -22,6 +23,8 @@ export interface AccessRequest {
   };
   /** Clock ms when the datagram arrived. */
   readonly receivedAt: number;
+  /** The request's attributes as raw {type, octets}, for a primary that forwards them (upstream RADIUS). */
+  readonly attributes?: readonly ReplyAttribute[];
 }
 
 /** The audit facts of one decision; the server adds latency and logs them as one event. */

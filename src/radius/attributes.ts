@@ -133,6 +133,14 @@ export function encodeAttribute(attr: ReplyAttribute, opts: EncodeOptions = {}):
       `attribute "${info.name}" is encrypted per packet (RFC 2865 §5.2 / RFC 2868 §3.5); it cannot be configured`,
     );
   }
+  // A number with a Buffer is a raw wire value (an upstream server's reply attribute passed through,
+  // issue 5): sent byte-exact, tag octet and vendor sub-attributes included, no dictionary re-encoding.
+  if (typeof attr.name === 'number' && Buffer.isBuffer(attr.value)) {
+    if (attr.value.length === 0 || attr.value.length > MAX_ATTRIBUTE_VALUE_LENGTH) {
+      return err(`attribute ${attr.name}: a raw value is 1..${MAX_ATTRIBUTE_VALUE_LENGTH} octets`);
+    }
+    return ok([rawTlv(attr.name, attr.value)]);
+  }
   if (info.type === Attr.VendorSpecific && info.vendor === undefined && !Buffer.isBuffer(attr.value)) {
     return err(
       'Vendor-Specific needs a Buffer (Vendor-Id and sub-attributes); name the vendor attribute instead',

@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Decision, ReplyAttribute } from '../pipeline/types.js';
 import { encodeAttribute, rawTlv, replyMessageAttributes } from '../radius/attributes.js';
 import { Attr, PacketCode } from '../radius/codes.js';
+import { isPassThrough, mergeReply } from './reply-merge.js';
 
 /**
  * Turns a decision into a packet code and attributes. The gateway only sees a generic
@@ -43,23 +44,35 @@ export class DecisionEncoder {
 
   private encodeAll(list: readonly ReplyAttribute[]): Buffer[] {
     const out: Buffer[] = [];
+    let passThrough: ReplyAttribute[] | undefined;
     for (const attr of list) {
+      // Raw upstream attributes are merged after the configured ones are known (reply-merge.ts).
+      if (isPassThrough(attr)) {
+        (passThrough ??= []).push(attr);
+        continue;
+      }
       let encoded = this.cache.get(attr);
       if (!encoded) {
-        const r = encodeAttribute(attr);
-        if (!r.ok) {
-          // A bad attribute in policy must not turn an accept into silence: log it, send the rest.
-          this.log.error(
-            { event: 'reply_attribute_error', attribute: String(attr.name), error: r.error },
-            'reply attribute dropped',
-          );
-          continue;
-        }
-        encoded = r.value;
+        encoded = this.encodeOne(attr);
+        if (!encoded) continue;
         this.cache.set(attr, encoded);
       }
       out.push(...encoded);
     }
-    return out;
+    if (passThrough === undefined) return out;
+    const upstream: Buffer[] = [];
+    for (const attr of mergeReply(passThrough, out)) upstream.push(...(this.encodeOne(attr) ?? []));
+    return [...upstream, ...out];
+  }
+
+  private encodeOne(attr: ReplyAttribute): Buffer[] | undefined {
+    const r = encodeAttribute(attr);
+    if (r.ok) return r.value;
+    // A bad attribute in policy must not turn an accept into silence: log it, send the rest.
+    this.log.error(
+      { event: 'reply_attribute_error', attribute: String(attr.name), error: r.error },
+      'reply attribute dropped',
+    );
+    return undefined;
   }
 }

@@ -13,6 +13,7 @@ import type { ClientTable, RadiusClient } from './client-table.js';
 import type { Counters } from './counters.js';
 import type { DecisionEncoder } from './decision-encoder.js';
 import { DuplicateCache } from './duplicate-cache.js';
+import { clientView } from './trusted-proxy.js';
 
 /** The parts that a SIGHUP reload swaps as one: in-flight requests keep the runtime they started with. */
 export interface Runtime {
@@ -154,14 +155,16 @@ export class RadiusServer {
       password = un.value;
     }
     const now = this.deps.clock.now();
+    // Issue 5: behind a trusted proxy the original gateway's settings apply (trusted-proxy.ts).
+    const view = clientView(client, frame);
     const req: AccessRequest = {
       correlationId: `${this.idPrefix}-${(this.seq++).toString(36)}`,
       client: {
-        name: client.name,
-        mfaMode: client.config.mfa_mode,
-        concatDelimiter: client.config.concat_delimiter,
-        challengePrompt: client.config.challenge_prompt,
-        nasTimeoutMs: client.config.nas_timeout * 1000,
+        name: view.name,
+        mfaMode: view.config.mfa_mode,
+        concatDelimiter: view.config.concat_delimiter,
+        challengePrompt: view.config.challenge_prompt,
+        nasTimeoutMs: view.config.nas_timeout * 1000,
       },
       userName: text(firstAttribute(frame, Attr.UserName)) ?? '',
       password,
@@ -172,6 +175,8 @@ export class RadiusServer {
         callingStationId: text(firstAttribute(frame, Attr.CallingStationId)),
       },
       receivedAt: now,
+      // Raw, for a primary that forwards them (upstream RADIUS); views of the datagram, no copy.
+      attributes: frame.attributes.map((a) => ({ name: a.type, value: a.value })),
     };
     const work = this.process(req, frame, client, key, send, runtime, rinfo);
     this.pending.add(work);
@@ -229,7 +234,8 @@ export class RadiusServer {
         event: 'auth',
         result: d.kind,
         reason: d.reason,
-        client: client.name,
+        client: req.client.name,
+        via: req.client.name !== client.name ? client.name : undefined,
         src: `${rinfo.address}:${rinfo.port}`,
         user: req.userName,
         identity: outcome.audit.identityId,

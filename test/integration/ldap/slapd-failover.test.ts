@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../../src/directory/ldap-directory.js';
 import type { PrimaryRequest } from '../../../src/pipeline/types.js';
@@ -57,13 +57,15 @@ describe('failover and outages', () => {
 
   it('skips a hung first server after timeout_ms', async () => {
     const d = directory({ servers: [silentUrl, h.url], timeout_ms: 300 });
+    const before = silentSockets.length;
     const t0 = Date.now();
     expect(await d.authenticate(req('carol', 'carol-pw'))).toMatchObject({ kind: 'ok' });
-    expect(Date.now() - t0).toBeLessThan(3000);
-    // The hung server is now skipped for server_retry_sec: the next login does not wait again.
-    const t1 = Date.now();
-    expect(await d.authenticate(req('dave', 'dave-pw'))).toMatchObject({ kind: 'ok' });
-    expect(Date.now() - t1).toBeLessThan(250);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(silentSockets.length).toBe(before + 1);
+    // The hung server is now skipped for server_retry_sec: new connections go straight to the second.
+    const fresh = await Promise.all(['dave', 'alice', 'bob'].map((u) => d.authenticate(req(u, `${u}-pw`))));
+    expect(fresh.map((r) => r.kind)).toEqual(['ok', 'ok', 'ok']);
+    expect(silentSockets.length).toBe(before + 1);
   });
 
   it('a hung only server gives directory_unavailable within the timeout, no exception', async () => {
@@ -76,6 +78,26 @@ describe('failover and outages', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     await expect(d.lookup('alice')).rejects.toMatchObject({ code: 'MFA_ERR_DIRECTORY' });
     expect(await d.find('alice')).toEqual({ ok: false, error: 'directory_unavailable' });
+  });
+
+  it('a server that hangs mid-session: one login fails after timeout_ms, the next ones use the second server', async () => {
+    const proxy = await freezableProxy(Number(new URL(h.url).port));
+    try {
+      const d = directory({ servers: [proxy.url, h.url], timeout_ms: 300 });
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({ kind: 'ok' });
+      expect((await d.explainUser('alice')).server).toBe(proxy.url);
+      proxy.freeze();
+      const t0 = Date.now();
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({
+        kind: 'fail',
+        reason: 'directory_unavailable',
+      });
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toMatchObject({ kind: 'ok' });
+      expect((await d.explainUser('alice')).server).toBe(h.url);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a wrong service password is directory_unavailable, never the user’s bad_password', async () => {
@@ -121,3 +143,41 @@ describe('failover and outages', () => {
     expect(after.map((r) => r.kind)).toEqual(['ok', 'ok', 'ok', 'ok']);
   });
 });
+
+/** A TCP relay to slapd that can be frozen: connections stay open, nothing is relayed any more. */
+async function freezableProxy(
+  target: number,
+): Promise<{ url: string; freeze(): void; close(): Promise<void> }> {
+  let frozen = false;
+  const sockets: Socket[] = [];
+  const server = createServer((client) => {
+    const upstream = connect({ host: '127.0.0.1', port: target });
+    sockets.push(client, upstream);
+    client.on('data', (b) => {
+      if (!frozen) upstream.write(b);
+    });
+    upstream.on('data', (b) => {
+      if (!frozen) client.write(b);
+    });
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no address');
+  return {
+    url: `ldap://127.0.0.1:${addr.port}`,
+    freeze: () => {
+      frozen = true;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

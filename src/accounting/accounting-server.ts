@@ -1,0 +1,151 @@
+import type { RemoteInfo } from 'node:dgram';
+import { messageAuthenticatorStatus, verifyAccountingRequest } from '../radius/authenticators.js';
+import { PacketCode } from '../radius/codes.js';
+import { type Frame, parseFrame } from '../radius/frame.js';
+import { buildResponse } from '../radius/response.js';
+import type { ClientTable, RadiusClient } from '../server/client-table.js';
+import { DuplicateCache } from '../server/duplicate-cache.js';
+import { clientView } from '../server/trusted-proxy.js';
+import type { Clock } from '../shared/clock.js';
+import { answerMargin } from '../upstream/radius-directory.js';
+import { AccountingCounters } from './accounting-counters.js';
+import { accountingRecord } from './accounting-record.js';
+import type { AccountingSink } from './accounting-sink.js';
+import type { SessionTable } from './session-table.js';
+
+/** What a reload swaps: the client table and where records go. */
+export interface AccountingRuntime {
+  readonly clients: ClientTable;
+  readonly sink: AccountingSink;
+}
+
+/** pino-compatible subset. */
+export interface AccountingLogger {
+  warn(obj: object, msg: string): void;
+}
+
+export interface AccountingDeps {
+  readonly clock: Clock;
+  readonly duplicates: DuplicateCache;
+  readonly sessions: SessionTable;
+  readonly log?: AccountingLogger;
+}
+
+/**
+ * The accounting port (RFC 2866): checks the source and the Request Authenticator, drops and counts
+ * anything else, records the request (upstream or locally) and answers Accounting-Response only
+ * after it is recorded (RFC 2866 §2). If recording fails, nothing is sent: the gateway retransmits
+ * or fails over. Retransmissions are answered from the duplicate cache (RFC 5080 §2.2.2).
+ */
+export class AccountingServer {
+  readonly counters = new AccountingCounters();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private runtime: AccountingRuntime,
+    private readonly deps: AccountingDeps,
+  ) {}
+
+  swapRuntime(runtime: AccountingRuntime): void {
+    this.runtime = runtime;
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  onDatagram = (msg: Buffer, rinfo: RemoteInfo, send: (reply: Buffer) => void): void => {
+    const { counters } = this;
+    counters.inc('received');
+    const runtime = this.runtime;
+    const client = runtime.clients.match(rinfo.address);
+    if (!client) {
+      counters.inc('dropped_unknown_client');
+      return;
+    }
+    const parsed = parseFrame(msg);
+    if (!parsed.ok) {
+      counters.inc('dropped_malformed');
+      return;
+    }
+    const frame = parsed.value;
+    if (frame.code === PacketCode.StatusServer) {
+      this.statusServer(frame, client, send);
+      return;
+    }
+    if (frame.code !== PacketCode.AccountingRequest) {
+      counters.inc('dropped_unexpected_code');
+      return;
+    }
+    // RFC 2866 §3: the Request Authenticator is an MD5 over the packet and the shared secret.
+    if (!verifyAccountingRequest(frame, client.secret)) {
+      counters.inc('dropped_bad_authenticator');
+      return;
+    }
+    const key = DuplicateCache.key(rinfo.address, rinfo.port, frame.identifier, frame.authenticator);
+    const dup = this.deps.duplicates.begin(key);
+    if (dup.kind === 'in_flight') {
+      counters.inc('duplicate_in_flight');
+      return;
+    }
+    if (dup.kind === 'replay') {
+      counters.inc('duplicate_replayed');
+      send(dup.reply);
+      return;
+    }
+    const work = this.process(frame, client, key, `${rinfo.address}:${rinfo.port}`, runtime.sink, send);
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  };
+
+  private statusServer(frame: Frame, client: RadiusClient, send: (reply: Buffer) => void): void {
+    // RFC 5997 §3: Message-Authenticator required; on an accounting port the answer is Accounting-Response.
+    if (messageAuthenticatorStatus(frame, client.secret) !== 'valid') {
+      this.counters.inc('dropped_bad_message_authenticator');
+      return;
+    }
+    const reply = buildResponse({ code: PacketCode.AccountingResponse, request: frame, secret: client.secret, attributes: [] });
+    if (!reply.ok) return;
+    this.counters.inc('status_server');
+    send(reply.value);
+  }
+
+  private async process(
+    frame: Frame,
+    client: RadiusClient,
+    key: string,
+    src: string,
+    sink: AccountingSink,
+    send: (reply: Buffer) => void,
+  ): Promise<void> {
+    const view = clientView(client, frame);
+    const rec = accountingRecord(frame, view.name, src, this.deps.clock.now());
+    const budget = view.config.nas_timeout * 1000;
+    let recorded = false;
+    try {
+      recorded = await sink.record(frame, rec, budget - answerMargin(budget));
+    } catch {
+      recorded = false;
+    }
+    if (!recorded) {
+      this.counters.inc('not_recorded');
+      this.deps.duplicates.abandon(key);
+      this.deps.log?.warn(
+        { event: 'accounting_not_recorded', client: view.name, sink: sink.kind, session_id: rec.sessionId },
+        'accounting request not recorded; no answer sent',
+      );
+      return;
+    }
+    this.counters.inc(sink.kind === 'upstream' ? 'forwarded' : 'recorded_locally');
+    this.deps.sessions.apply(rec);
+    // RFC 2866 §4.2: no attributes of its own; buildResponse echoes every Proxy-State in order.
+    const reply = buildResponse({ code: PacketCode.AccountingResponse, request: frame, secret: client.secret, attributes: [] });
+    if (!reply.ok) {
+      this.deps.duplicates.abandon(key);
+      return;
+    }
+    this.deps.duplicates.complete(key, reply.value);
+    this.counters.inc('answered');
+    send(reply.value);
+  }
+}
