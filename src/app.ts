@@ -1,3 +1,4 @@
+import { type AccountingService, startAccounting } from './accounting/accounting-service.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { TotpFactor } from './factors/totp.js';
@@ -18,6 +19,7 @@ import { UdpListener } from './server/udp-listener.js';
 import { type Clock, cryptoRng, type Rng, systemClock } from './shared/clock.js';
 import { ChallengeStore } from './state/challenge-store.js';
 import { Store } from './store/store.js';
+import { RadiusDirectory } from './upstream/radius-directory.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -32,12 +34,26 @@ export interface RunningApp {
   readonly listeners: readonly UdpListener[];
   readonly counters: Counters;
   readonly store: Store;
+  /** The accounting listener(s) and sessions, when `listen[].acct_port` is set (issue 5). */
+  readonly accounting: AccountingService | undefined;
+  /** Upstream RADIUS counters and server health, when the directory is `radius` (issue 5). */
+  upstream(): { counters: Record<string, number>; health: ReturnType<RadiusDirectory['health']> } | undefined;
   reload(): boolean;
   stop(): Promise<void>;
 }
 
-function createPrimary(_config: Readonly<Config>, store: Store): PrimaryAuthenticator {
-  return new LocalDirectory(store.users);
+function createPrimary(
+  config: Readonly<Config>,
+  store: Store,
+  deps: { readonly clock: Clock; readonly log: Logger },
+): PrimaryAuthenticator {
+  switch (config.directory.type) {
+    case 'radius':
+      // Issue 5: NPS / FreeRADIUS upstream; sockets open now, health probes run until close().
+      return new RadiusDirectory(config.directory, { clock: deps.clock, log: deps.log });
+    default:
+      return new LocalDirectory(store.users);
+  }
 }
 
 /** The composition root: wires config, store, factors, pipeline and listeners together. */
@@ -52,7 +68,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const counters = new Counters();
   const challenges = new ChallengeStore(clock, rng);
   const duplicates = new DuplicateCache(clock, config.radius.duplicate_window_sec * 1000);
-  let primary = createPrimary(config, store);
+  let primary = createPrimary(config, store, { clock, log });
 
   const buildRuntime = (cfg: Readonly<Config>, prim: PrimaryAuthenticator): Runtime => {
     const totp = new TotpFactor({
@@ -101,6 +117,17 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     }
   } catch (e) {
     await Promise.all(listeners.map((x) => x.close()));
+    await primary.close();
+    store.close();
+    challenges.close();
+    throw e;
+  }
+  let accounting: AccountingService | undefined;
+  try {
+    accounting = await startAccounting({ config, primary, clock, log });
+  } catch (e) {
+    await Promise.all(listeners.map((x) => x.close()));
+    await primary.close();
     store.close();
     challenges.close();
     throw e;
@@ -108,6 +135,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const stats = new StatsReporter(counters, log, () => ({
     pending_challenges: challenges.size,
     duplicate_cache: duplicates.size,
+    ...(primary instanceof RadiusDirectory ? primary.counters.snapshot() : {}),
+    ...(accounting
+      ? { ...accounting.server.counters.snapshot(), acct_sessions: accounting.sessions.size }
+      : {}),
   }));
   stats.start(config.log.stats_interval_sec);
   log.info(
@@ -115,6 +146,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       event: 'started',
       config: opts.loaded.file,
       listen: listeners.map((l) => `${l.address}:${l.port}`),
+      accounting: accounting?.listeners.map((l) => `${l.address}:${l.port}`),
       clients: config.clients.map((c) => c.name),
       directory: config.directory.type,
     },
@@ -125,6 +157,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     listeners,
     counters,
     store,
+    accounting,
+    upstream() {
+      return primary instanceof RadiusDirectory
+        ? { counters: primary.counters.snapshot(''), health: primary.health() }
+        : undefined;
+    },
     reload(): boolean {
       if (!opts.reloadConfig) return false;
       let next: LoadedConfig;
@@ -148,19 +186,20 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       }
       const old = primary;
       if (JSON.stringify(next.config.directory) !== JSON.stringify(config.directory)) {
-        primary = createPrimary(next.config, store);
+        primary = createPrimary(next.config, store, { clock, log });
         // In-flight requests hold the old runtime; close the old directory once they are done.
-        void server.drain().then(() => old.close());
+        void Promise.all([server.drain(), accounting?.server.drain()]).then(() => old.close());
       }
       config = next.config;
       server.swapRuntime(buildRuntime(config, primary));
+      accounting?.swap(config, primary);
       log.info({ event: 'reloaded', clients: config.clients.map((c) => c.name) }, 'configuration reloaded');
       return true;
     },
     async stop(): Promise<void> {
       // Stop taking requests, answer those in flight, then close the sockets.
       for (const l of listeners) l.pause();
-      await server.drain();
+      await Promise.all([server.drain(), accounting?.stop()]);
       await Promise.all(listeners.map((l) => l.close()));
       stats.stop();
       await primary.close();

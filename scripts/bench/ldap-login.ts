@@ -27,6 +27,8 @@ export interface LdapLoginFigures {
   readonly perSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU time of this Node process (user + system) per login, in µs: the proxy's share of the work. */
+  readonly cpuUsPerLogin: number;
 }
 
 export const BENCH_PASSWORD = (i: number) => `bench-pw-${i}`;
@@ -95,9 +97,11 @@ export async function benchLdapLogin(
       };
       await run(Math.min(200, o.logins), null); // warm-up: JIT, connections, slapd caches
       const lat: number[] = [];
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const failures = await run(o.logins, lat);
       const seconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
       await d.close();
       lat.sort((a, b) => a - b);
       figures.push({
@@ -108,6 +112,7 @@ export async function benchLdapLogin(
         perSec: Math.round(o.logins / seconds),
         p50Ms: round2(quantile(lat, 0.5)),
         p99Ms: round2(quantile(lat, 0.99)),
+        cpuUsPerLogin: Math.round((cpu.user + cpu.system) / o.logins),
       });
     }
   }
@@ -115,10 +120,10 @@ export async function benchLdapLogin(
 }
 
 export function formatFigures(f: readonly LdapLoginFigures[]): string {
-  const head = 'mode             conc  logins  fail  logins/s   p50 ms   p99 ms';
+  const head = 'mode             conc  logins  fail  logins/s   p50 ms   p99 ms  node CPU µs/login';
   const rows = f.map(
     (x) =>
-      `${x.mode.padEnd(16)} ${String(x.concurrency).padStart(4)} ${String(x.logins).padStart(7)} ${String(x.failures).padStart(5)} ${String(x.perSec).padStart(9)} ${x.p50Ms.toFixed(2).padStart(8)} ${x.p99Ms.toFixed(2).padStart(8)}`,
+      `${x.mode.padEnd(16)} ${String(x.concurrency).padStart(4)} ${String(x.logins).padStart(7)} ${String(x.failures).padStart(5)} ${String(x.perSec).padStart(9)} ${x.p50Ms.toFixed(2).padStart(8)} ${x.p99Ms.toFixed(2).padStart(8)} ${String(x.cpuUsPerLogin).padStart(18)}`,
   );
   return [head, ...rows].join('\n');
 }
@@ -132,18 +137,26 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const users = Number(process.argv[2] ?? 2000);
-  const logins = Number(process.argv[3] ?? 3000);
+/** The whole section for `npm run bench`: its own slapd with `users` users, both modes, printed. */
+export async function runLdapLoginBench(o: Partial<LdapLoginBenchOptions> = {}): Promise<LdapLoginFigures[]> {
+  const opts: LdapLoginBenchOptions = { users: 2000, logins: 4000, concurrency: [1, 16], ...o };
   const t0 = performance.now();
-  const h = await startSlapd({ usersAndGroups: false, extraLdif: [benchLdif(users)] });
+  const h = await startSlapd({ usersAndGroups: false, extraLdif: [benchLdif(opts.users)] });
   process.stdout.write(
-    `slapd with ${users} users ready in ${Math.round(performance.now() - t0)} ms (${h.url})\n`,
+    `ldap-login: slapd with ${opts.users} users ready in ${Math.round(performance.now() - t0)} ms\n`,
   );
   try {
-    const figures = await benchLdapLogin(h, { users, logins, concurrency: [1, 16] });
+    const figures = await benchLdapLogin(h, opts);
     process.stdout.write(`${formatFigures(figures)}\n`);
+    return figures;
   } finally {
     await h.stop();
   }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runLdapLoginBench({
+    users: Number(process.argv[2] ?? 2000),
+    logins: Number(process.argv[3] ?? 4000),
+  });
 }

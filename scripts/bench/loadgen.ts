@@ -25,7 +25,7 @@ export type PacketFactory = (identifier: number, seq: number) => Buffer;
 interface Slot {
   readonly socket: Socket;
   readonly free: number[];
-  readonly outstanding: Map<number, { sentAt: number; timer?: NodeJS.Timeout }>;
+  readonly outstanding: Map<number, { sentAt: number }>;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -77,6 +77,7 @@ export async function closedLoop(opts: {
   let done = 0;
   let seq = 0;
   const start = performance.now();
+  let sweep: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
     const finishOne = () => {
       done++;
@@ -88,22 +89,27 @@ export async function closedLoop(opts: {
       const id = slot.free.shift();
       if (id === undefined) return;
       const packet = opts.make(id, seq++);
-      const entry: { sentAt: number; timer?: NodeJS.Timeout } = { sentAt: performance.now() };
-      entry.timer = setTimeout(() => {
-        slot.outstanding.delete(id);
-        slot.free.push(id);
-        finishOne();
-      }, timeoutMs);
-      slot.outstanding.set(id, entry);
+      slot.outstanding.set(id, { sentAt: performance.now() });
       sent++;
       slot.socket.send(packet, opts.port, host);
     };
+    // One sweep for timeouts instead of a timer per request: the generator must stay cheap.
+    sweep = setInterval(() => {
+      const now = performance.now();
+      for (const slot of slots) {
+        for (const [id, e] of slot.outstanding) {
+          if (now - e.sentAt < timeoutMs) continue;
+          slot.outstanding.delete(id);
+          slot.free.push(id);
+          finishOne();
+        }
+      }
+    }, 100);
     for (const slot of slots) {
       slot.socket.on('message', (msg) => {
         const id = msg[1]!;
         const entry = slot.outstanding.get(id);
         if (!entry) return;
-        clearTimeout(entry.timer);
         slot.outstanding.delete(id);
         slot.free.push(id);
         latencies.push(performance.now() - entry.sentAt);
@@ -112,6 +118,7 @@ export async function closedLoop(opts: {
     }
     for (let i = 0; i < Math.min(opts.window, opts.total); i++) sendNext();
   });
+  clearInterval(sweep);
   const seconds = (performance.now() - start) / 1000;
   for (const s of slots) s.socket.close();
   return summarize(opts.label, sent, latencies, seconds);

@@ -25,6 +25,8 @@ export class AccountingLog {
   private handle: FileHandle | undefined;
   private day = '';
   private closed = false;
+  /** fdatasync calls so far (one per batch), for the stats and the tests. */
+  syncs = 0;
 
   constructor(
     readonly dir: string,
@@ -62,6 +64,7 @@ export class AccountingLog {
         const fh = await this.file();
         await fh.appendFile(batch.map((w) => `${w.line}\n`).join(''));
         await fh.datasync();
+        this.syncs++;
         for (const w of batch) w.resolve();
       } catch (e) {
         for (const w of batch) w.reject(e);

@@ -7,7 +7,7 @@ import type { ClientTable, RadiusClient } from '../server/client-table.js';
 import { DuplicateCache } from '../server/duplicate-cache.js';
 import { clientView } from '../server/trusted-proxy.js';
 import type { Clock } from '../shared/clock.js';
-import { answerMargin } from '../upstream/radius-directory.js';
+import { answerMargin } from '../upstream/budget.js';
 import { AccountingCounters } from './accounting-counters.js';
 import { accountingRecord } from './accounting-record.js';
 import type { AccountingSink } from './accounting-sink.js';
@@ -104,7 +104,12 @@ export class AccountingServer {
       this.counters.inc('dropped_bad_message_authenticator');
       return;
     }
-    const reply = buildResponse({ code: PacketCode.AccountingResponse, request: frame, secret: client.secret, attributes: [] });
+    const reply = buildResponse({
+      code: PacketCode.AccountingResponse,
+      request: frame,
+      secret: client.secret,
+      attributes: [],
+    });
     if (!reply.ok) return;
     this.counters.inc('status_server');
     send(reply.value);
@@ -139,7 +144,12 @@ export class AccountingServer {
     this.counters.inc(sink.kind === 'upstream' ? 'forwarded' : 'recorded_locally');
     this.deps.sessions.apply(rec);
     // RFC 2866 §4.2: no attributes of its own; buildResponse echoes every Proxy-State in order.
-    const reply = buildResponse({ code: PacketCode.AccountingResponse, request: frame, secret: client.secret, attributes: [] });
+    const reply = buildResponse({
+      code: PacketCode.AccountingResponse,
+      request: frame,
+      secret: client.secret,
+      attributes: [],
+    });
     if (!reply.ok) {
       this.deps.duplicates.abandon(key);
       return;

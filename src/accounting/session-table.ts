@@ -36,7 +36,9 @@ export class SessionTable {
   private readonly sessions = new Map<string, Session>();
   private nextSweep = 0;
 
-  constructor(private readonly opts: SessionTableOptions = { maxSessions: 100_000, staleMs: 48 * 3600_000 }) {}
+  constructor(
+    private readonly opts: SessionTableOptions = { maxSessions: 100_000, staleMs: 48 * 3600_000 },
+  ) {}
 
   apply(rec: AccountingRecord): void {
     const nas = rec.nasIp ?? rec.nasIdentifier ?? rec.src;
@@ -44,7 +46,8 @@ export class SessionTable {
     switch (rec.statusType) {
       case AcctStatus.AccountingOn:
       case AcctStatus.AccountingOff:
-        for (const [k, s] of this.sessions) if (s.client === rec.client && s.nas === nas) this.sessions.delete(k);
+        for (const [k, s] of this.sessions)
+          if (s.client === rec.client && s.nas === nas) this.sessions.delete(k);
         return;
       case AcctStatus.Start:
       case AcctStatus.InterimUpdate:

@@ -93,7 +93,9 @@ export const configSchema = z
       .min(1)
       .default([{ address: '127.0.0.1', auth_port: 1812 }]),
     data_dir: z.string().min(1).default('./data'),
-    directory: z.discriminatedUnion('type', [localDirectorySchema, radiusDirectorySchema]).default({ type: 'local' }),
+    directory: z
+      .discriminatedUnion('type', [localDirectorySchema, radiusDirectorySchema])
+      .default({ type: 'local' }),
     clients: z.array(clientSchema).min(1),
     mfa: z
       .object({

@@ -22,6 +22,9 @@ import {
   withTimeout,
 } from './ldap-socket.js';
 
+/** busy (51), unavailable (52): this server cannot serve now; another one may (RFC 4511 Appendix A.2). */
+const TRANSIENT_CODES: ReadonlySet<number> = new Set([51, 52]);
+
 export interface LdapConnectionOptions {
   readonly servers: readonly string[];
   readonly startTls: boolean;
@@ -43,6 +46,8 @@ export class LdapConnections {
   private serviceOpening: Promise<Conn | LdapFailure> | undefined;
   private readonly pool: BindPool<Conn>;
   private closed = false;
+  /** A refused service bind, replayed without asking again until `until` (see refuseService). */
+  private serviceRefusal: { failure: LdapFailure; until: number; backoffMs: number } | undefined;
 
   constructor(private readonly o: LdapConnectionOptions) {
     this.endpoints = o.servers.map(parseLdapUrl);
@@ -73,7 +78,12 @@ export class LdapConnections {
       this.serviceOpening = undefined;
     });
     const c = await this.serviceOpening;
-    if (c instanceof Conn && !this.closed) this.service = c;
+    if (!(c instanceof Conn)) return c;
+    if (this.closed) {
+      c.destroy();
+      return unavailable('directory closed');
+    }
+    this.service = c;
     return c;
   }
 
@@ -110,6 +120,8 @@ export class LdapConnections {
   async connect(asService: boolean): Promise<Conn | LdapFailure> {
     if (this.closed) return unavailable('directory closed');
     const now = this.o.clock.now();
+    if (asService && this.serviceRefusal && now < this.serviceRefusal.until)
+      return this.serviceRefusal.failure;
     const up = this.endpoints.filter((e) => (this.downUntil.get(e.url) ?? 0) <= now);
     const order = up.length > 0 ? up : this.endpoints;
     let last = 'no server configured';
@@ -117,13 +129,23 @@ export class LdapConnections {
       const r = await this.connectTo(ep, asService);
       if (r instanceof Conn) {
         this.downUntil.delete(ep.url);
+        if (asService) this.serviceRefusal = undefined;
         return r;
       }
-      if (r.kind === 'result') return r; // the server answered: a config problem, the same on every replica
+      // The server answered (wrong service password, TLS required…): a config problem, the same on
+      // every replica. Not retried per login, so a typo cannot lock the service account in AD.
+      if (r.kind === 'result' && !TRANSIENT_CODES.has(r.code)) return asService ? this.refuseService(r) : r;
       this.markDown(ep.url);
       last = `${ep.url}: ${r.message}`;
     }
     return unavailable(last);
+  }
+
+  /** Exponential back-off for a refused service bind: 1 min, doubling up to 1 h. */
+  private refuseService(failure: LdapFailure): LdapFailure {
+    const backoffMs = Math.min(3_600_000, (this.serviceRefusal?.backoffMs ?? 30_000) * 2);
+    this.serviceRefusal = { failure, until: this.o.clock.now() + backoffMs, backoffMs };
+    return failure;
   }
 
   private async connectTo(ep: LdapEndpoint, asService: boolean): Promise<Conn | LdapFailure> {

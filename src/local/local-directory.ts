@@ -1,9 +1,8 @@
 import { Reasons } from '../pipeline/reasons.js';
 import type { Identity, PrimaryAuthenticator, PrimaryRequest, PrimaryResult } from '../pipeline/types.js';
 import { identityKey } from '../shared/identity-key.js';
-import { dummyVerify, verifyPassword } from '../store/password-hash.js';
 import type { UserRepo } from '../store/user-repo.js';
-import { HashLimiter } from './hash-limiter.js';
+import { HashPool, type PasswordVerifier } from './hash-pool.js';
 
 /** The embedded user store as the first factor: scrypt-hashed passwords in SQLite. */
 export class LocalDirectory implements PrimaryAuthenticator {
@@ -11,18 +10,18 @@ export class LocalDirectory implements PrimaryAuthenticator {
 
   constructor(
     private readonly users: UserRepo,
-    private readonly limiter = new HashLimiter(),
+    private readonly hasher: PasswordVerifier = new HashPool(),
   ) {}
 
   async authenticate(req: PrimaryRequest): Promise<PrimaryResult> {
     const user = this.users.get(req.userName.trim());
     if (!user) {
       // Same cost as a real check, so response time does not reveal which names exist.
-      await this.limiter.run(() => dummyVerify(req.password));
+      await this.hasher.dummy(req.password);
       return { kind: 'fail', reason: Reasons.NO_SUCH_USER };
     }
     const identity = this.toIdentity(user.name, req.userName, user.mfaExempt);
-    if (!(await this.limiter.run(() => verifyPassword(req.password, user.passwordHash)))) {
+    if (!(await this.hasher.verify(req.password, user.passwordHash))) {
       return { kind: 'fail', reason: Reasons.BAD_PASSWORD, identityId: identity.id };
     }
     return { kind: 'ok', identity, attributes: [] };
@@ -33,7 +32,9 @@ export class LocalDirectory implements PrimaryAuthenticator {
     return user ? this.toIdentity(user.name, userName, user.mfaExempt) : null;
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return this.hasher.close();
+  }
 
   private toIdentity(name: string, loginName: string, mfaExempt: boolean): Identity {
     return { id: identityKey(name), loginName, displayName: name, mfaExempt };

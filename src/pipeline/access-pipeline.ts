@@ -51,7 +51,8 @@ export class AccessPipeline {
     const mode = req.client.mfaMode;
     if (!req.userName) return audit(mode, reject(Reasons.NO_SUCH_USER));
     if (mode === 'second_factor_only') {
-      if (this.deps.lockout.status(identityId).locked) return audit(mode, reject(Reasons.USER_LOCKED_OUT, identityId));
+      if (this.deps.lockout.status(identityId).locked)
+        return audit(mode, reject(Reasons.USER_LOCKED_OUT, identityId));
       return audit(mode, await this.secondFactorOnly(req));
     }
     if (!req.password) return audit(mode, reject(Reasons.MISSING_PASSWORD, identityId));
@@ -206,7 +207,11 @@ export class AccessPipeline {
     if (direct) return direct;
     const code = (req.password ?? Buffer.alloc(0)).toString('utf8').trim();
     if (!code) {
-      return this.challenge(req, identity.id, { kind: 'totp', attributes: policy.reply, prompt: this.ourPrompt(req) });
+      return this.challenge(req, identity.id, {
+        kind: 'totp',
+        attributes: policy.reply,
+        prompt: this.ourPrompt(req),
+      });
     }
     const d = await this.verifyCode(identity.id, code, policy.reply);
     return d.kind === 'accept' ? { ...d, reason: Reasons.SECOND_FACTOR_ONLY_OK } : d;

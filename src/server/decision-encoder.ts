@@ -44,11 +44,11 @@ export class DecisionEncoder {
 
   private encodeAll(list: readonly ReplyAttribute[]): Buffer[] {
     const out: Buffer[] = [];
-    let passThrough: ReplyAttribute[] | undefined;
+    const passThrough: ReplyAttribute[] = [];
     for (const attr of list) {
       // Raw upstream attributes are merged after the configured ones are known (reply-merge.ts).
       if (isPassThrough(attr)) {
-        (passThrough ??= []).push(attr);
+        passThrough.push(attr);
         continue;
       }
       let encoded = this.cache.get(attr);
@@ -59,7 +59,7 @@ export class DecisionEncoder {
       }
       out.push(...encoded);
     }
-    if (passThrough === undefined) return out;
+    if (passThrough.length === 0) return out;
     const upstream: Buffer[] = [];
     for (const attr of mergeReply(passThrough, out)) upstream.push(...(this.encodeOne(attr) ?? []));
     return [...upstream, ...out];

@@ -25,7 +25,8 @@ function addKeys(tlvs: Buffer, keys: Set<number>): void {
     const type = tlvs[off]!;
     const len = tlvs[off + 1]!;
     if (len < 2) return;
-    if (type === Attr.VendorSpecific && len >= 8) keys.add(vendorKey(tlvs.readUInt32BE(off + 2), tlvs[off + 6]!));
+    if (type === Attr.VendorSpecific && len >= 8)
+      keys.add(vendorKey(tlvs.readUInt32BE(off + 2), tlvs[off + 6]!));
     else keys.add(type);
     off += len;
   }

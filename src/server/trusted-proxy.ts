@@ -29,7 +29,12 @@ function compile(client: RadiusClient): Gateways {
     const { nas_ip_address, nas_identifier, name, ...overrides } = gw;
     const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
     // The gateway inherits the proxy's settings (the secret stays the proxy's: it signs the packets).
-    const config: ClientConfig = { ...client.config, ...defined, name: `${client.name}/${name}`, gateways: [] };
+    const config: ClientConfig = {
+      ...client.config,
+      ...defined,
+      name: `${client.name}/${name}`,
+      gateways: [],
+    };
     if (nas_ip_address !== undefined) withAddress.push({ ...config, address: nas_ip_address });
     if (nas_identifier !== undefined) byIdentifier.set(nas_identifier.toLowerCase(), config);
   }

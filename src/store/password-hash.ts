@@ -12,7 +12,7 @@ export interface ScryptParams {
 export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 15, r: 8, p: 1 };
 
 const SALT_BYTES = 16;
-const HASH_BYTES = 32;
+export const HASH_BYTES = 32;
 // Upper bounds for parameters read back from the DB: a tampered row must not be able to make
 // one login allocate gigabytes or spin for minutes.
 const MAX_N = 2 ** 20;
@@ -57,13 +57,14 @@ export async function hashPassword(pw: Buffer, params: Partial<ScryptParams> = {
   return ['scrypt', full.N, full.r, full.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
-interface Decoded {
+export interface Decoded {
   readonly params: ScryptParams;
   readonly salt: Buffer;
   readonly hash: Buffer;
 }
 
-function decode(encoded: string): Decoded {
+/** Parses a stored hash; throws AppError STORE when it is malformed or its parameters are out of range. */
+export function decodePasswordHash(encoded: string): Decoded {
   const parts = encoded.split('$');
   const [scheme, n, r, p, salt, hash] = parts;
   const b64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -92,18 +93,18 @@ function decode(encoded: string): Decoded {
  * AppError STORE so the admin sees it instead of a user who can never log in.
  */
 export async function verifyPassword(pw: Buffer, encoded: string): Promise<boolean> {
-  const d = decode(encoded);
+  const d = decodePasswordHash(encoded);
   const candidate = await scryptAsync(pw, d.salt, d.hash.length, d.params);
   return timingSafeEqual(candidate, d.hash);
 }
 
 /** True if the stored hash uses other parameters than `params` (rehash after the next good login). */
 export function needsRehash(encoded: string, params: ScryptParams = DEFAULT_SCRYPT): boolean {
-  const d = decode(encoded);
+  const d = decodePasswordHash(encoded);
   return d.params.N !== params.N || d.params.r !== params.r || d.params.p !== params.p;
 }
 
-const DUMMY_SALT = randomBytes(SALT_BYTES);
+export const DUMMY_SALT = randomBytes(SALT_BYTES);
 
 /**
  * For an unknown user: spends the same scrypt work as a real verification and returns false, so

@@ -22,7 +22,11 @@ export interface PoolDeps {
  * Message-Authenticator: FreeRADIUS 3.2 answers Status-Server without one, and a forged probe
  * answer could at most send requests to a server that then times out again.
  */
-function probeRequest(config: RadiusDirectoryConfig, role: 'auth' | 'acct', rng: Rng): OutgoingRequest | undefined {
+function probeRequest(
+  config: RadiusDirectoryConfig,
+  role: 'auth' | 'acct',
+  rng: Rng,
+): OutgoingRequest | undefined {
   const nasId = rawTlv(Attr.NasIdentifier, Buffer.from(config.nas_identifier, 'utf8'));
   if (config.status_check === 'none') return undefined;
   if (config.status_check === 'status_server' || role === 'acct') {
@@ -38,7 +42,11 @@ function probeRequest(config: RadiusDirectoryConfig, role: 'auth' | 'acct', rng:
 }
 
 /** One FailoverPool over the servers' authentication ports, or over their accounting ports. */
-export function buildPool(config: RadiusDirectoryConfig, role: 'auth' | 'acct', deps: PoolDeps): FailoverPool {
+export function buildPool(
+  config: RadiusDirectoryConfig,
+  role: 'auth' | 'acct',
+  deps: PoolDeps,
+): FailoverPool {
   const probe = probeRequest(config, role, deps.rng);
   const members = config.servers.map((s) => {
     const transport = new Transport(

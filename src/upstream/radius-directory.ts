@@ -13,6 +13,7 @@ import { type Clock, type Rng, systemClock } from '../shared/clock.js';
 import { identityKey } from '../shared/identity-key.js';
 import { AttributeSelector, NEVER_FROM_UPSTREAM, NEVER_TO_UPSTREAM } from './attribute-selector.js';
 import type { FailoverPool } from './failover.js';
+import { answerMargin } from './budget.js';
 import type { HealthSnapshot, UpstreamLogger } from './health.js';
 import { buildPool } from './pool-factory.js';
 import type { RadiusDirectoryConfig } from './radius-schema.js';
@@ -25,14 +26,6 @@ export interface RadiusDirectoryDeps {
   readonly rng?: Rng;
   readonly log?: UpstreamLogger;
   readonly counters?: UpstreamCounters;
-}
-
-/**
- * The gateway's budget minus this: the time we keep to build and send our answer after the upstream
- * gave up. 10 % of the budget, at least 100 ms and at most 1 s.
- */
-export function answerMargin(budgetMs: number): number {
-  return Math.min(1000, Math.max(100, budgetMs / 10));
 }
 
 /** The NAS attributes, of which RFC 2865 §4.1 wants at least one in an Access-Request. */
@@ -64,7 +57,11 @@ export class RadiusDirectory implements PrimaryAuthenticator {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log;
     const rng = deps.rng ?? new RandomPool();
-    this.reply = new AttributeSelector(config.reply_attributes, NEVER_FROM_UPSTREAM, 'directory.reply_attributes');
+    this.reply = new AttributeSelector(
+      config.reply_attributes,
+      NEVER_FROM_UPSTREAM,
+      'directory.reply_attributes',
+    );
     this.forward = new AttributeSelector(
       config.forward_attributes,
       NEVER_TO_UPSTREAM,
@@ -95,7 +92,12 @@ export class RadiusDirectory implements PrimaryAuthenticator {
     if (req.upstreamState) attributes.push(rawTlv(Attr.State, req.upstreamState));
 
     const r = await this.auth.send(
-      { code: PacketCode.AccessRequest, attributes, password: req.password, requireMessageAuthenticator: true },
+      {
+        code: PacketCode.AccessRequest,
+        attributes,
+        password: req.password,
+        requireMessageAuthenticator: true,
+      },
       limit,
     );
     if (r.kind !== 'answer') return this.fail(Reasons.UPSTREAM_TIMEOUT, id);
@@ -111,7 +113,10 @@ export class RadiusDirectory implements PrimaryAuthenticator {
         const state = firstAttribute(frame, Attr.State);
         if (state === undefined) {
           // RFC 2865 §4.4 lets a challenge omit State, but then its answer cannot be tied to it.
-          this.log?.warn({ event: 'upstream_challenge_without_state', server: r.server }, 'upstream challenge without State');
+          this.log?.warn(
+            { event: 'upstream_challenge_without_state', server: r.server },
+            'upstream challenge without State',
+          );
           return this.fail(Reasons.UPSTREAM_REJECT, id);
         }
         return {

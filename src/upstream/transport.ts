@@ -103,7 +103,13 @@ export class Transport {
       this.counters.inc('no_identifier');
       return Promise.resolve({ kind: 'no_identifier' });
     }
-    const { packet, authenticator } = encodeRequest(req, id, this.endpoint.secret, this.rng, this.proxyState());
+    const { packet, authenticator } = encodeRequest(
+      req,
+      id,
+      this.endpoint.secret,
+      this.rng,
+      this.proxyState(),
+    );
     const giveUpAt = performance.now() + limitMs;
     const s = slot;
     const ident = id;
@@ -136,9 +142,7 @@ export class Transport {
     for (const slot of this.slots) {
       for (const p of slot.pending) if (p) this.finish(p, { kind: 'closed' });
     }
-    await Promise.all(
-      this.slots.map((s) => new Promise<void>((resolve) => s.socket.close(() => resolve()))),
-    );
+    await Promise.all(this.slots.map((s) => new Promise<void>((resolve) => s.socket.close(() => resolve()))));
   }
 
   /** Our Proxy-State (RFC 2865 §5.33): a per-process prefix and a sequence number. */

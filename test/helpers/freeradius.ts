@@ -32,6 +32,8 @@ export interface FreeRadiusOptions {
   readonly args?: readonly string[];
   /** Settings put at the top level of radiusd.conf. */
   readonly radiusdExtra?: string;
+  /** Log every Access-Accept/-Reject ("Auth: ... Login OK: [user]") to the output. */
+  readonly logAuth?: boolean;
 }
 
 export interface FreeRadiusHandle {
@@ -58,6 +60,7 @@ export function makeRaddb(opts: FreeRadiusOptions): string {
     .replace(/^(\s*)(user|group) = freerad$/gm, '$1#$2 = freerad')
     // Tests want rejects at once, not after FreeRADIUS's default 1 s delay.
     .replace(/^(\s*)reject_delay = .*$/m, '$1reject_delay = 0');
+  if (opts.logAuth) conf = conf.replace(/^(\s*)auth = no$/m, '$1auth = yes');
   if (opts.radiusdExtra) conf += `\n${opts.radiusdExtra}\n`;
   writeFileSync(join(raddb, 'radiusd.conf'), conf);
   // The stock EAP module needs an EAP site and certificates; none is used here.
@@ -185,4 +188,164 @@ export async function udpPortFree(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/** The State our test upstream puts in its own Access-Challenge: binary, with 0x00 and 0xff octets. */
+export const UPSTREAM_CHALLENGE_STATE = Buffer.from('00ff7570737472656d2d7374617465ff00', 'hex');
+/** The answer the test upstream's challenge expects (its own second question, e.g. a PIN). */
+export const UPSTREAM_CHALLENGE_ANSWER = '424242';
+
+/**
+ * An upstream home server for the proxy's tests: PAP users from the users file, a Message-Authenticator
+ * in every reply (FreeRADIUS 3.2.1 adds none by default: setting the attribute makes it compute one),
+ * its own Access-Challenge for users whose check items carry `Tmp-String-0 := "challenge"` (State
+ * UPSTREAM_CHALLENGE_STATE, answer UPSTREAM_CHALLENGE_ANSWER, final Accept with `Class := 0x66696e616c`),
+ * and an accounting port (auth port + 1 unless given) that writes every request to the detail file.
+ */
+export function upstreamSite(
+  name: string,
+  port: number,
+  opts: { messageAuthenticator?: boolean; acctPort?: number; address?: string } = {},
+): string {
+  const address = opts.address ?? '127.0.0.1';
+  const ma = opts.messageAuthenticator === false ? '' : '&Message-Authenticator := 0x00';
+  const maUpdate = ma ? `update reply {\n        ${ma}\n      }` : '';
+  const state = `0x${UPSTREAM_CHALLENGE_STATE.toString('hex')}`;
+  return `server ${name} {
+  listen {
+    type = auth
+    ipaddr = ${address}
+    port = ${port}
+    recv_buff = 4194304
+  }
+  listen {
+    type = acct
+    ipaddr = ${address}
+    port = ${opts.acctPort ?? port + 1}
+  }
+  authorize {
+    if (&State) {
+      if (&State == ${state} && &User-Password == "${UPSTREAM_CHALLENGE_ANSWER}") {
+        update control {
+          &Auth-Type := Accept
+        }
+        update reply {
+          &Class := 0x66696e616c
+        }
+      }
+      else {
+        reject
+      }
+    }
+    else {
+      files
+      pap
+    }
+  }
+  authenticate {
+    Auth-Type PAP {
+      pap
+      if (ok && &control:Tmp-String-0 == "challenge") {
+        update reply {
+          &State := ${state}
+          &Reply-Message := "Enter your upstream PIN"
+          ${ma}
+        }
+        update control {
+          &Response-Packet-Type := Access-Challenge
+        }
+        handled
+      }
+    }
+  }
+  preacct {
+  }
+  accounting {
+    detail
+    ok
+  }
+  post-auth {
+    ${maUpdate}
+    Post-Auth-Type REJECT {
+      attr_filter.access_reject
+      ${maUpdate}
+    }
+  }
+}
+`;
+}
+
+/** The detail file(s) the upstream site's accounting section wrote: every request's attributes. */
+export function readAccountingDetail(handle: FreeRadiusHandle): string {
+  const base = join(handle.dir, 'log', 'radacct');
+  let out = '';
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else out += readFileSync(join(dir, e.name), 'utf8');
+    }
+  };
+  try {
+    walk(base);
+  } catch {
+    // no accounting yet
+  }
+  return out;
+}
+
+/**
+ * FreeRADIUS as a proxy to one home server (the benchmark's reference): every request of the site
+ * goes to the pool of that home server, which must verify our Message-Authenticator.
+ */
+export function proxyToHome(opts: { name: string; port: number; homePort: number; homeSecret: string }): {
+  sites: string;
+  proxy: string;
+} {
+  return {
+    sites: `server ${opts.name} {
+  listen {
+    type = auth
+    ipaddr = 127.0.0.1
+    port = ${opts.port}
+    recv_buff = 4194304
+  }
+  authorize {
+    update control {
+      &Proxy-To-Realm := "home_realm"
+    }
+  }
+  authenticate {
+  }
+  pre-proxy {
+  }
+  post-proxy {
+  }
+  post-auth {
+  }
+}
+`,
+    proxy: `proxy server {
+  default_fallback = no
+}
+home_server home {
+  type = auth
+  ipaddr = 127.0.0.1
+  port = ${opts.homePort}
+  secret = ${opts.homeSecret}
+  response_window = 20
+  zombie_period = 40
+  revive_interval = 120
+  status_check = none
+  max_outstanding = 65536
+}
+home_server_pool home_pool {
+  type = fail-over
+  home_server = home
+}
+realm home_realm {
+  auth_pool = home_pool
+  nostrip
+}
+`,
+  };
 }

@@ -1,6 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../../src/directory/ldap-directory.js';
+import { ManualClock } from '../../../src/shared/clock.js';
 import type { PrimaryRequest } from '../../../src/pipeline/types.js';
 import { freeTcpPort } from '../../helpers/ports.js';
 import { type SlapdHarness, slapdDirectoryConfig, startSlapd } from '../../helpers/slapd.js';
@@ -109,6 +110,39 @@ describe('failover and outages', () => {
     expect((await d.explainUser('alice')).steps.at(-1)?.detail).toMatch(/invalid credentials|0x31/i);
   });
 
+  it('a refused service bind is not retried on every login (no AD lockout of the service account)', async () => {
+    const proxy = await freezableProxy(Number(new URL(h.url).port));
+    const clock = new ManualClock(Date.now());
+    try {
+      const d = new LdapDirectory(slapdDirectoryConfig(h, { servers: [proxy.url], bind_password: 'typo' }), {
+        clock,
+      });
+      open.push(d);
+      for (let i = 0; i < 5; i++) {
+        expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({
+          kind: 'fail',
+          reason: 'directory_unavailable',
+        });
+      }
+      expect(proxy.connections()).toBe(1);
+      clock.advance(61_000); // back-off over: one new attempt
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({
+        kind: 'fail',
+        reason: 'directory_unavailable',
+      });
+      expect(await d.authenticate(req('alice', 'alice-pw'))).toEqual({
+        kind: 'fail',
+        reason: 'directory_unavailable',
+      });
+      expect(proxy.connections()).toBe(2);
+      clock.advance(61_000); // the back-off doubled: still waiting
+      await d.authenticate(req('alice', 'alice-pw'));
+      expect(proxy.connections()).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('directory down → directory_unavailable; back up → logins work again on the same instance', async () => {
     for (const reuse of [true, false]) {
       const d = directory({ reuse_connections: reuse, server_retry_sec: 30 });
@@ -144,13 +178,15 @@ describe('failover and outages', () => {
   });
 });
 
-/** A TCP relay to slapd that can be frozen: connections stay open, nothing is relayed any more. */
+/** A TCP relay to slapd that counts connections and can be frozen (connections stay open, nothing is relayed). */
 async function freezableProxy(
   target: number,
-): Promise<{ url: string; freeze(): void; close(): Promise<void> }> {
+): Promise<{ url: string; freeze(): void; connections(): number; close(): Promise<void> }> {
   let frozen = false;
+  let accepted = 0;
   const sockets: Socket[] = [];
   const server = createServer((client) => {
+    accepted++;
     const upstream = connect({ host: '127.0.0.1', port: target });
     sockets.push(client, upstream);
     client.on('data', (b) => {
@@ -175,6 +211,7 @@ async function freezableProxy(
     freeze: () => {
       frozen = true;
     },
+    connections: () => accepted,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

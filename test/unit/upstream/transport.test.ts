@@ -1,0 +1,145 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rawTlv } from '../../../src/radius/attributes.js';
+import { messageAuthenticatorStatus } from '../../../src/radius/authenticators.js';
+import { Attr, PacketCode } from '../../../src/radius/codes.js';
+import { loadDictionaries } from '../../../src/radius/dictionary.js';
+import { firstAttribute } from '../../../src/radius/frame.js';
+import { unhidePassword } from '../../../src/radius/password.js';
+import type { OutgoingRequest } from '../../../src/upstream/outgoing-request.js';
+import { RandomPool } from '../../../src/upstream/random-pool.js';
+import { Transport } from '../../../src/upstream/transport.js';
+import { UpstreamCounters } from '../../../src/upstream/upstream-counters.js';
+import { Responder, reply, sleep } from './responder.js';
+
+const SECRET = Buffer.from('transport-test-secret');
+const access = (password = 'pw'): OutgoingRequest => ({
+  code: PacketCode.AccessRequest,
+  attributes: [rawTlv(Attr.UserName, Buffer.from('alice'))],
+  password: Buffer.from(password),
+  requireMessageAuthenticator: true,
+});
+
+beforeAll(() => loadDictionaries());
+
+describe('Transport: one upstream port, FIFO Identifiers, retransmission, verified answers', () => {
+  let r: Responder;
+  let counters: UpstreamCounters;
+  let t: Transport;
+  const make = (timeoutMs: number, retries: number, sockets = 1) =>
+    new Transport(
+      { address: '127.0.0.1', port: r.port, secret: SECRET, timeoutMs, retries },
+      sockets,
+      counters,
+      new RandomPool(),
+    );
+  beforeEach(async () => {
+    r = await Responder.start();
+    counters = new UpstreamCounters();
+  });
+  afterEach(async () => {
+    await t?.close();
+    await r.close();
+  });
+
+  it('sends MA first, the password hidden with the secret, our Proxy-State last; returns the verified answer', async () => {
+    t = make(500, 0);
+    r.handler = (req) => [reply(req, SECRET, PacketCode.AccessAccept)];
+    const res = await t.exchange(access('s3cret'), 1000);
+    expect(res.kind).toBe('answer');
+    const req = r.requests[0]!;
+    expect(req.attributes[0]!.type).toBe(Attr.MessageAuthenticator);
+    expect(messageAuthenticatorStatus(req, SECRET)).toBe('valid');
+    const pw = unhidePassword(firstAttribute(req, Attr.UserPassword)!, SECRET, req.authenticator);
+    expect(pw.ok && pw.value.toString()).toBe('s3cret');
+    expect(req.attributes.at(-1)!.type).toBe(Attr.ProxyState);
+    expect(counters.get('sent')).toBe(1);
+    expect(counters.get('answered')).toBe(1);
+  });
+
+  it('retransmits the identical packet (same Identifier and authenticator), then times out', async () => {
+    t = make(60, 2);
+    const res = await t.exchange(access(), 5000);
+    expect(res.kind).toBe('timeout');
+    expect(r.requests).toHaveLength(3);
+    const [a, b, c] = r.requests.map((f) => f.raw.toString('hex'));
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    expect(counters.get('retransmitted')).toBe(2);
+  });
+
+  it('gives up at the caller limit even with retries left', async () => {
+    t = make(1000, 5);
+    const t0 = Date.now();
+    expect((await t.exchange(access(), 150)).kind).toBe('timeout');
+    expect(Date.now() - t0).toBeLessThan(600);
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it('a fresh random authenticator per request; Identifiers FIFO so 256 outstanding never collide', async () => {
+    t = make(2000, 0);
+    // Answer nothing until all 256 are out, then everything.
+    const pending = Array.from({ length: 256 }, () => t.exchange(access(), 3000));
+    await sleep(100);
+    expect(r.requests).toHaveLength(256);
+    expect(new Set(r.requests.map((f) => f.identifier)).size).toBe(256);
+    expect(new Set(r.requests.map((f) => f.authenticator.toString('hex'))).size).toBe(256);
+    // The 257th request on one socket finds no Identifier.
+    expect((await t.exchange(access(), 100)).kind).toBe('no_identifier');
+    expect(counters.get('no_identifier')).toBe(1);
+    for (const [i, req] of r.requests.entries()) r.answer(i, reply(req, SECRET));
+    const results = await Promise.all(pending);
+    expect(results.every((x) => x.kind === 'answer')).toBe(true);
+    // Freed in answer order, so the next Identifier is the first one answered.
+    await t.exchange(access(), 100);
+    expect(r.requests.at(-1)!.identifier).toBe(r.requests[0]!.identifier);
+  });
+
+  it('drops a forged or unsigned answer and keeps waiting for the genuine one', async () => {
+    t = make(1000, 0);
+    r.handler = (req) => [
+      reply(req, Buffer.from('wrong-secret')),
+      { delayMs: 20, packet: reply(req, SECRET, PacketCode.AccessAccept, [], false) },
+      { delayMs: 40, packet: reply(req, SECRET, PacketCode.AccessReject) },
+    ];
+    const res = await t.exchange(access(), 2000);
+    expect(res.kind === 'answer' && res.frame.code).toBe(PacketCode.AccessReject);
+    expect(counters.get('dropped_bad_authenticator')).toBe(1);
+    expect(counters.get('dropped_missing_message_authenticator')).toBe(1);
+  });
+
+  it('drops an answer with a code that does not answer the request', async () => {
+    t = make(150, 0);
+    r.handler = (req) => [reply(req, SECRET, PacketCode.AccountingResponse)];
+    expect((await t.exchange(access(), 1000)).kind).toBe('timeout');
+    expect(counters.get('dropped_unexpected_code')).toBe(1);
+  });
+
+  it('counts an answer that arrives after its request timed out as late, not as a forgery', async () => {
+    t = make(50, 0);
+    r.handler = (req) => [{ delayMs: 150, packet: reply(req, SECRET) }];
+    expect((await t.exchange(access(), 1000)).kind).toBe('timeout');
+    await sleep(250);
+    expect(counters.get('dropped_late')).toBe(1);
+    expect(counters.get('dropped_bad_authenticator')).toBe(0);
+  });
+
+  it('accepts a Status-Server answer without a Message-Authenticator when not required', async () => {
+    t = make(500, 0);
+    r.handler = (req) => [reply(req, SECRET, PacketCode.AccessAccept, [], false)];
+    const res = await t.exchange(
+      { code: PacketCode.StatusServer, attributes: [], requireMessageAuthenticator: false },
+      1000,
+    );
+    expect(res.kind).toBe('answer');
+    expect(r.requests[0]!.code).toBe(PacketCode.StatusServer);
+  });
+
+  it('close() resolves outstanding requests as closed', async () => {
+    t = make(5000, 0);
+    const p = t.exchange(access(), 5000);
+    await sleep(20);
+    await t.close();
+    expect((await p).kind).toBe('closed');
+    expect((await t.exchange(access(), 100)).kind).toBe('closed');
+  });
+});
