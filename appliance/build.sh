@@ -59,6 +59,11 @@ if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
 fi
 ensure_host_pkgs "${host_pkgs[@]}"
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
+  if ! arch-test "$ARCH" >/dev/null 2>&1; then
+    # binfmt_misc may simply not be mounted/enabled yet (containers, minimal hosts).
+    mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || true
+    update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  fi
   arch-test "$ARCH" >/dev/null || die "this host cannot run $ARCH binaries (binfmt/qemu-user); see appliance/README.md"
 fi
 

@@ -3,11 +3,13 @@ import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { TotpFactor } from './factors/totp.js';
 import { LockoutPolicy } from './factors/lockout.js';
+import { LdapDirectory } from './directory/ldap-directory.js';
 import { LocalDirectory } from './local/local-directory.js';
+import { GroupPolicy } from './policy/group-policy.js';
+import type { ReasonCode } from './pipeline/reasons.js';
 import type { Logger } from './observability/logger.js';
 import { StatsReporter } from './observability/stats-reporter.js';
 import { AccessPipeline } from './pipeline/access-pipeline.js';
-import { ConfigPolicy } from './pipeline/config-policy.js';
 import type { PrimaryAuthenticator } from './pipeline/types.js';
 import { loadDictionaries } from './radius/dictionary.js';
 import { ClientTable } from './server/client-table.js';
@@ -45,15 +47,43 @@ export interface RunningApp {
 function createPrimary(
   config: Readonly<Config>,
   store: Store,
-  deps: { readonly clock: Clock; readonly log: Logger },
+  deps: { readonly clock: Clock; readonly log: Logger; readonly isLocked: (identityId: string) => boolean },
 ): PrimaryAuthenticator {
   switch (config.directory.type) {
+    case 'ldap':
+      return new LdapDirectory(config.directory, {
+        clock: deps.clock,
+        logger: deps.log,
+        // Issue 3: the lockout applies before the bind, by the identity the directory found, so a
+        // spray through the gateway cannot push AD accounts into AD's own lockout.
+        preBind: (identity) => (deps.isLocked(identity.id) ? 'user_locked_out' : null),
+      });
     case 'radius':
       // Issue 5: NPS / FreeRADIUS upstream; sockets open now, health probes run until close().
       return new RadiusDirectory(config.directory, { clock: deps.clock, log: deps.log });
     default:
       return new LocalDirectory(store.users);
   }
+}
+
+/**
+ * `mfa.unenrolled` is the short form of `policy.default.unenrolled`: users that no group rule
+ * matches may log in unenrolled when either says `allow`.
+ */
+function effectivePolicy(cfg: Readonly<Config>): Config['policy'] {
+  const d = cfg.policy.default;
+  if (d.unenrolled !== 'reject' || cfg.mfa.unenrolled !== 'allow') return cfg.policy;
+  return { ...cfg.policy, default: { ...d, unenrolled: 'allow' } };
+}
+
+/** Directory-specific Reply-Messages (AD: expired or must-change password); the rest stay generic. */
+function rejectMessages(cfg: Readonly<Config>): Partial<Record<ReasonCode, string>> {
+  if (cfg.directory.type !== 'ldap') return {};
+  const m = cfg.directory.messages;
+  return {
+    ...(m.password_expired ? { password_expired: m.password_expired } : {}),
+    ...(m.password_must_change ? { password_must_change: m.password_must_change } : {}),
+  };
 }
 
 /** The composition root: wires config, store, factors, pipeline and listeners together. */
@@ -68,7 +98,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const counters = new Counters();
   const challenges = new ChallengeStore(clock, rng);
   const duplicates = new DuplicateCache(clock, config.radius.duplicate_window_sec * 1000);
-  let primary = createPrimary(config, store, { clock, log });
+  // The lockout in force (rebuilt with the config on reload); the directory asks it before a bind.
+  let lockoutNow: LockoutPolicy | undefined;
+  const isLocked = (id: string): boolean => lockoutNow?.status(id).locked ?? false;
+  let primary = createPrimary(config, store, { clock, log, isLocked });
 
   const buildRuntime = (cfg: Readonly<Config>, prim: PrimaryAuthenticator): Runtime => {
     const totp = new TotpFactor({
@@ -90,11 +123,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
           `user ${identityId} locked out`,
         ),
     });
+    lockoutNow = lockout;
     const pipeline = new AccessPipeline({
       primary: prim,
       factor: totp,
       lockout,
-      policy: new ConfigPolicy({ exemptUsers: cfg.mfa.exempt_users, unenrolled: cfg.mfa.unenrolled }),
+      policy: new GroupPolicy(effectivePolicy(cfg), { exemptUsers: cfg.mfa.exempt_users }),
+      rejectMessages: rejectMessages(cfg),
       challenges,
       options: {
         challengeTimeoutSec: cfg.mfa.challenge_timeout_sec,
@@ -186,7 +221,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       }
       const old = primary;
       if (JSON.stringify(next.config.directory) !== JSON.stringify(config.directory)) {
-        primary = createPrimary(next.config, store, { clock, log });
+        primary = createPrimary(next.config, store, { clock, log, isLocked });
         // In-flight requests hold the old runtime; close the old directory once they are done.
         void Promise.all([server.drain(), accounting?.server.drain()]).then(() => old.close());
       }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { benchCore } from './core.js';
+import { benchUpstream } from './upstream.js';
 
 if (!process.env.BENCH_NO_PIN) {
   try {
@@ -11,7 +12,7 @@ if (!process.env.BENCH_NO_PIN) {
 }
 
 /**
- * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core (default all).
+ * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core, upstream (default all).
  * Loopback only. Pins servers to CPU 1 and the load generator to CPU 0 when taskset exists
  * (BENCH_NO_PIN=1 to turn that off), as in shared/notes/benchmarking.md.
  */
@@ -21,3 +22,13 @@ const quick = process.env.BENCH_QUICK === '1';
 
 if (want('core'))
   await benchCore({ reps: quick ? 1 : 5, requests: quick ? 5000 : 20000, floodSeconds: quick ? 4 : 10 });
+
+if (want('upstream'))
+  await benchUpstream({
+    reps: quick ? 1 : 5,
+    requests: quick ? 5000 : 20000,
+    totpUsers: quick ? 2000 : 8000,
+    latencySeconds: quick ? 3 : 10,
+    latencyReps: quick ? 1 : 3,
+    cpuProf: process.env.BENCH_CPU_PROF === '1',
+  });

@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ldapDirectorySchema } from '../directory/ldap-schema.js';
+import { policySchema } from '../policy/policy-schema.js';
 import { radiusDirectorySchema } from '../upstream/radius-schema.js';
 
 /**
@@ -94,9 +96,11 @@ export const configSchema = z
       .default([{ address: '127.0.0.1', auth_port: 1812 }]),
     data_dir: z.string().min(1).default('./data'),
     directory: z
-      .discriminatedUnion('type', [localDirectorySchema, radiusDirectorySchema])
+      .discriminatedUnion('type', [localDirectorySchema, ldapDirectorySchema, radiusDirectorySchema])
       .default({ type: 'local' }),
     clients: z.array(clientSchema).min(1),
+    /** Who may log in, who needs MFA, and what the gateway is told (by directory group). */
+    policy: policySchema.prefault({}),
     mfa: z
       .object({
         /** Users with no enrolled factor: reject (default) or let them in on the password alone. */

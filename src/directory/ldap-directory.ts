@@ -1,3 +1,4 @@
+import { canonicalId, parseLoginName } from './login-name.js';
 import { readFileSync } from 'node:fs';
 import { type ReasonCode, Reasons } from '../pipeline/reasons.js';
 import type { Identity, PrimaryAuthenticator, PrimaryRequest, PrimaryResult } from '../pipeline/types.js';
@@ -12,7 +13,7 @@ import { GroupResolver } from './group-resolver.js';
 import { LdapConnections } from './ldap-connection.js';
 import type { LdapDirectoryConfig } from './ldap-schema.js';
 import { type LdapSettings, resolveLdapSettings } from './ldap-settings.js';
-import { addGroups, findUser } from './user-finder.js';
+import { addGroups, findUser, loginRules } from './user-finder.js';
 
 /** pino-compatible subset; never given a password. */
 export interface DirectoryLogger {
@@ -111,6 +112,12 @@ export class LdapDirectory implements PrimaryAuthenticator {
     } finally {
       await session.release();
     }
+  }
+
+  /** `CORP\\alice`, `alice@corp.example.com`, `Alice` → `alice`, by the configured login rules. */
+  normalizeLogin(userName: string): string {
+    const parsed = parseLoginName(userName.trim(), loginRules(this.settings));
+    return canonicalId(parsed.ok ? parsed.value.user : userName.trim());
   }
 
   /**

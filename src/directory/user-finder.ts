@@ -5,7 +5,7 @@ import type { GroupResolver } from './group-resolver.js';
 import type { LdapEntry, LdapSession } from './ldap-client.js';
 import { userFilter } from './ldap-filter.js';
 import type { LdapSettings } from './ldap-settings.js';
-import { canonicalId, parseLoginName } from './login-name.js';
+import { canonicalId, parseLoginName, type LoginNameRules } from './login-name.js';
 
 export type FindUser =
   | { readonly kind: 'found'; readonly entry: LdapEntry; readonly identity: Identity }
@@ -27,17 +27,18 @@ export function userAttributes(s: LdapSettings): string[] {
 }
 
 /** Parses the login name, searches it as the service account, and builds the identity (no groups yet). */
+/** How login names are read for these settings: `DOMAIN\\user` for AD or when login domains are set. */
+export function loginRules(s: LdapSettings): LoginNameRules {
+  return { downLevel: s.flavour === 'ad' || s.loginDomains.length > 0, loginDomains: s.loginDomains, upnSuffixes: s.upnSuffixes };
+}
+
 export async function findUser(
   session: LdapSession,
   s: LdapSettings,
   userName: string,
   rec?: TraceRecorder,
 ): Promise<FindUser> {
-  const parsed = parseLoginName(userName, {
-    downLevel: s.flavour === 'ad' || s.loginDomains.length > 0,
-    loginDomains: s.loginDomains,
-    upnSuffixes: s.upnSuffixes,
-  });
+  const parsed = parseLoginName(userName, loginRules(s));
   if (!parsed.ok) {
     rec?.step('parse', false, parsed.why);
     return { kind: 'fail', reason: Reasons.NO_SUCH_USER, detail: parsed.why };

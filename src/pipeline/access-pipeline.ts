@@ -22,8 +22,8 @@ export interface PipelineDeps {
     readonly challengePrompt: string;
     readonly codeDigits: number;
   };
-  /** How a login name maps to the identity id before the primary check (lockout is checked first). */
-  readonly normalizeLogin?: (userName: string) => string;
+  /** Reply-Message for particular reject reasons (e.g. an expired AD password); others get the generic one. */
+  readonly rejectMessages?: Readonly<Partial<Record<ReasonCode, string>>>;
 }
 
 const reject = (reason: ReasonCode, identityId?: string): Decision => ({
@@ -117,7 +117,7 @@ export class AccessPipeline {
   }
 
   private normalize(userName: string): string {
-    return this.deps.normalizeLogin ? this.deps.normalizeLogin(userName) : identityKey(userName.trim());
+    return this.deps.primary.normalizeLogin?.(userName) ?? identityKey(userName.trim());
   }
 
   /** Runs the primary check once; counts a failure towards the lockout. */
@@ -154,11 +154,13 @@ export class AccessPipeline {
       if (
         result.reason !== Reasons.DIRECTORY_UNAVAILABLE &&
         result.reason !== Reasons.UPSTREAM_TIMEOUT &&
-        result.reason !== Reasons.NO_SUCH_USER
+        result.reason !== Reasons.NO_SUCH_USER &&
+        result.reason !== Reasons.USER_LOCKED_OUT
       ) {
         this.deps.lockout.registerFailure(id);
       }
-      return { ok: false, decision: reject(result.reason, id) };
+      const replyMessage = this.deps.rejectMessages?.[result.reason];
+      return { ok: false, decision: { kind: 'reject', reason: result.reason, identityId: id, replyMessage } };
     }
     const policy = this.deps.policy.evaluate(result.identity);
     if (!policy.allowed) {

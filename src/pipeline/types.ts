@@ -58,6 +58,12 @@ export interface PrimaryAuthenticator {
    * lockout checks before a bind). Returns null for an unknown user.
    */
   lookup(userName: string): Promise<Identity | null>;
+  /**
+   * The identity id a login name most likely maps to, without asking the directory (e.g.
+   * `CORP\alice` → `alice`): the key for the lockout check and the auto-mode code check that come
+   * before the primary check. Default: the name itself, canonicalised.
+   */
+  normalizeLogin?(userName: string): string;
   close(): Promise<void>;
 }
 

@@ -34,6 +34,8 @@ export interface FreeRadiusOptions {
   readonly radiusdExtra?: string;
   /** Log every Access-Accept/-Reject ("Auth: ... Login OK: [user]") to the output. */
   readonly logAuth?: boolean;
+  /** Run under `taskset -c <cpus>` (benchmarks pin servers to CPU 1); its threads inherit it. */
+  readonly cpus?: string;
 }
 
 export interface FreeRadiusHandle {
@@ -86,9 +88,11 @@ export async function startFreeRadius(opts: FreeRadiusOptions): Promise<FreeRadi
   let out = '';
   const launch = async () => {
     out = '';
-    child = spawn('freeradius', ['-f', '-l', 'stdout', '-d', join(dir, 'raddb'), ...(opts.args ?? [])], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const argv = ['-f', '-l', 'stdout', '-d', join(dir, 'raddb'), ...(opts.args ?? [])];
+    // taskset execs freeradius: same pid, so kill() and /proc/<pid> still reach the server.
+    child = opts.cpus
+      ? spawn('taskset', ['-c', opts.cpus, 'freeradius', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('freeradius', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
     });
@@ -130,8 +134,12 @@ export async function startFreeRadius(opts: FreeRadiusOptions): Promise<FreeRadi
 export function homeSite(
   name: string,
   port: number,
-  opts: { requireMessageAuthenticator?: boolean; address?: string } = {},
+  opts: { requireMessageAuthenticator?: boolean; address?: string; replyMessageAuthenticator?: boolean } = {},
 ): string {
+  // FreeRADIUS 3.2.1 signs a reply only when the attribute is present; our upstream client requires it.
+  const ma = opts.replyMessageAuthenticator
+    ? 'update reply {\n      &Message-Authenticator := 0x00\n    }'
+    : '';
   return `server ${name} {
   listen {
     type = auth
@@ -159,8 +167,10 @@ export function homeSite(
     ok
   }
   post-auth {
+    ${ma}
     Post-Auth-Type REJECT {
       attr_filter.access_reject
+      ${ma}
     }
   }
 }

@@ -1,0 +1,225 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { base32Encode } from '../../src/factors/totp.js';
+import { Store } from '../../src/store/store.js';
+import {
+  type FreeRadiusHandle,
+  homeSite,
+  loopbackClient,
+  proxyToHome,
+  startFreeRadius,
+} from '../../test/helpers/freeradius.js';
+import { freeUdpPort } from '../../test/helpers/ports.js';
+
+/** One benchmark user: PAP password at the home server, TOTP seed at the proxies. */
+export interface BenchUser {
+  readonly name: string;
+  readonly password: string;
+  readonly seed: Buffer;
+}
+
+export function makeUsers(n: number): BenchUser[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `user${i + 1}`,
+    password: `pass${i + 1}`,
+    seed: randomBytes(20),
+  }));
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // Fields 14 and 15 (utime, stime) in clock ticks; after the ") " split they are at 11 and 12.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The FreeRADIUS home server: PAP users from the users file, Message-Authenticator in replies. */
+export async function startHome(users: readonly BenchUser[], secret: string, cpus?: string) {
+  const port = await freeUdpPort();
+  const fr = await startFreeRadius({
+    sites: homeSite('home', port, { replyMessageAuthenticator: true }).replace(
+      /listen \{\n\s+type = acct[\s\S]*?\n {2}\}\n/,
+      '',
+    ),
+    clients: loopbackClient('bench', secret),
+    users: users.map((u) => `${u.name} Cleartext-Password := "${u.password}"\n`).join(''),
+    cpus,
+  });
+  return { fr, port };
+}
+
+/**
+ * FreeRADIUS as a proxy to the home server, PAP only or with TOTP concat: the last 6 digits of
+ * User-Password are checked by rlm_totp against the user's TOTP-Secret, the rest is proxied.
+ */
+export async function startFrProxy(opts: {
+  homePort: number;
+  homeSecret: string;
+  clientSecret: string;
+  users: readonly BenchUser[];
+  totp: boolean;
+  singleThread: boolean;
+  cpus?: string;
+}): Promise<{ fr: FreeRadiusHandle; port: number }> {
+  const port = await freeUdpPort();
+  const { sites, proxy } = proxyToHome({
+    name: 'proxy',
+    port,
+    homePort: opts.homePort,
+    homeSecret: opts.homeSecret,
+  });
+  const totpAuthorize = `authorize {
+    files
+    if (&User-Password =~ /^(.*)([0-9]{6})$/) {
+      update request {
+        &TOTP-Password := "%{2}"
+        &User-Password := "%{1}"
+      }
+      totp.authenticate
+      if (!ok) {
+        reject
+      }
+      update control {
+        &Proxy-To-Realm := "home_realm"
+      }
+    }
+    else {
+      reject
+    }
+  }`;
+  const fr = await startFreeRadius({
+    sites: opts.totp ? sites.replace(/authorize \{[\s\S]*?\n {2}\}\n {2}\}/, totpAuthorize) : sites,
+    clients: loopbackClient('bench', opts.clientSecret),
+    users: opts.totp
+      ? opts.users.map((u) => `${u.name} TOTP-Secret := "${base32Encode(u.seed)}"\n`).join('')
+      : '',
+    proxy,
+    args: opts.singleThread ? ['-t'] : [],
+    cpus: opts.cpus,
+  });
+  return { fr, port };
+}
+
+export interface OurProxy {
+  readonly child: ChildProcess;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * This proxy as a separate process, pinned like the servers, with the upstream directory pointing
+ * at the home server. Its audit log (one JSON line per request, as in production) goes to a file.
+ */
+export async function startOurProxy(opts: {
+  dir: string;
+  name: string;
+  homePort: number;
+  homeSecret: string;
+  clientSecret: string;
+  users: readonly BenchUser[];
+  mode: 'exempt' | 'concat';
+  cpus?: string;
+  cpuProf?: boolean;
+}): Promise<OurProxy> {
+  const port = await freeUdpPort();
+  const dataDir = join(opts.dir, `${opts.name}-data`);
+  if (opts.mode === 'concat') {
+    const store = Store.open(dataDir);
+    for (const u of opts.users) store.tokens.add(u.name, { secret: u.seed });
+    store.close();
+  }
+  const config = join(opts.dir, `${opts.name}.yaml`);
+  writeFileSync(
+    config,
+    [
+      'listen:',
+      '  - address: 127.0.0.1',
+      `    auth_port: ${port}`,
+      `data_dir: ${dataDir}`,
+      'directory:',
+      '  type: radius',
+      '  servers:',
+      '    - address: 127.0.0.1',
+      `      auth_port: ${opts.homePort}`,
+      `      secret: "${opts.homeSecret}"`,
+      '      timeout: 3',
+      '      retries: 0',
+      // Under a closed loop at saturation a few late answers must not mark the only server dead.
+      '  dead_after: 1000',
+      'clients:',
+      '  - name: bench',
+      '    address: 127.0.0.1',
+      `    secret: "${opts.clientSecret}"`,
+      `    mfa_mode: ${opts.mode === 'concat' ? 'concat' : 'challenge'}`,
+      'mfa:',
+      ...(opts.mode === 'exempt' ? [`  exempt_users: [${opts.users.map((u) => u.name).join(', ')}]`] : []),
+      'lockout:',
+      '  max_failures: 1000',
+      'log:',
+      '  stats_interval_sec: 0',
+      '',
+    ].join('\n'),
+  );
+  const cli = resolve('dist/cli/main.js');
+  const node = [
+    ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.dir}`] : []),
+    cli,
+    'serve',
+    '--config',
+    config,
+  ];
+  const child = opts.cpus
+    ? spawn('taskset', ['-c', opts.cpus, process.execPath, ...node], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, node, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const log = join(opts.dir, `${opts.name}.log`);
+  let started = false;
+  let head = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    // The audit log is written as in production; only the start line is looked at.
+    if (!started) {
+      head += d.toString();
+      if (head.includes('"event":"started"')) {
+        started = true;
+        writeFileSync(log, head);
+      }
+    }
+  });
+  const until = Date.now() + 15_000;
+  while (!started) {
+    if (child.exitCode !== null) throw new Error(`proxy ${opts.name} exited before starting`);
+    if (Date.now() > until) throw new Error(`proxy ${opts.name} did not start`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        const done = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await done;
+      }
+    },
+  };
+}
+
+/** Sends one packet and returns the reply's code (0 on timeout): the sanity check before timing. */
+export async function replyCode(port: number, packet: Buffer, timeoutMs = 2000): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  try {
+    return await new Promise<number>((resolveCode) => {
+      const timer = setTimeout(() => resolveCode(0), timeoutMs);
+      s.once('message', (m) => {
+        clearTimeout(timer);
+        resolveCode(m[0]!);
+      });
+      s.send(packet, port, '127.0.0.1');
+    });
+  } finally {
+    s.close();
+  }
+}
