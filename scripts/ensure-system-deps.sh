@@ -13,6 +13,9 @@ declare -A NEED=(
   [ldapadd]=ldap-utils
   [samba-tool]=samba
   [redis-server]=redis-server
+  [openssl]=openssl
+  [ip]=iproute2
+  [taskset]=util-linux
 )
 # packages without a distinctive command
 EXTRA_PKGS=(samba-ad-dc samba-ad-provision)

@@ -5,6 +5,7 @@ import { TotpFactor } from './factors/totp.js';
 import { LockoutPolicy } from './factors/lockout.js';
 import { LdapDirectory } from './directory/ldap-directory.js';
 import { LocalDirectory } from './local/local-directory.js';
+import { effectivePolicy } from './policy/effective-policy.js';
 import { GroupPolicy } from './policy/group-policy.js';
 import type { ReasonCode } from './pipeline/reasons.js';
 import type { Logger } from './observability/logger.js';
@@ -64,16 +65,6 @@ function createPrimary(
     default:
       return new LocalDirectory(store.users);
   }
-}
-
-/**
- * `mfa.unenrolled` is the short form of `policy.default.unenrolled`: users that no group rule
- * matches may log in unenrolled when either says `allow`.
- */
-function effectivePolicy(cfg: Readonly<Config>): Config['policy'] {
-  const d = cfg.policy.default;
-  if (d.unenrolled !== 'reject' || cfg.mfa.unenrolled !== 'allow') return cfg.policy;
-  return { ...cfg.policy, default: { ...d, unenrolled: 'allow' } };
 }
 
 /** Directory-specific Reply-Messages (AD: expired or must-change password); the rest stay generic. */

@@ -97,9 +97,13 @@ done <"$R/etc/shadow"
 in_root passwd -l root >/dev/null
 sed -i -e 's/^UMASK.*/UMASK\t\t027/' -e 's/^PASS_MAX_DAYS.*/PASS_MAX_DAYS\t365/' -e 's/^PASS_MIN_DAYS.*/PASS_MIN_DAYS\t1/' \
   -e 's/^#\?HOME_MODE.*/HOME_MODE\t0700/' "$R/etc/login.defs"
+grep -q '^UMASK' "$R/etc/login.defs" || printf 'UMASK\t\t027\n' >>"$R/etc/login.defs"
 grep -q '^SHA_CRYPT_MIN_ROUNDS' "$R/etc/login.defs" || printf 'SHA_CRYPT_MIN_ROUNDS\t5000\nSHA_CRYPT_MAX_ROUNDS\t50000\n' >>"$R/etc/login.defs"
 grep -q '^YESCRYPT_COST_FACTOR' "$R/etc/login.defs" || printf 'YESCRYPT_COST_FACTOR\t7\n' >>"$R/etc/login.defs"
 chmod 0440 "$R/etc/sudoers"
+# Lynis FILE-7524 baseline: sshd_config and cron directories readable by root only.
+chmod 0600 "$R/etc/ssh/sshd_config"
+for d in cron.d cron.daily cron.hourly cron.weekly cron.monthly; do [ -d "$R/etc/$d" ] && chmod 0700 "$R/etc/$d"; done
 # Interactive shells: new files private to their group (Lynis SHLL-6230 / CIS 5.4.4).
 grep -q '^umask 027' "$R/etc/profile" || printf '\n# appliance: default umask\numask 027\n' >>"$R/etc/profile"
 

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { benchCore } from './core.js';
+import { runLdapLoginBench } from './ldap-login.js';
 import { benchUpstream } from './upstream.js';
 
 if (!process.env.BENCH_NO_PIN) {
@@ -32,3 +33,4 @@ if (want('upstream'))
     latencyReps: quick ? 1 : 3,
     cpuProf: process.env.BENCH_CPU_PROF === '1',
   });
+if (want('ldap')) await runLdapLoginBench({ logins: quick ? 1000 : 4000 });

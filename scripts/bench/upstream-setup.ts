@@ -154,8 +154,9 @@ export async function startOurProxy(opts: {
       '    address: 127.0.0.1',
       `    secret: "${opts.clientSecret}"`,
       `    mfa_mode: ${opts.mode === 'concat' ? 'concat' : 'challenge'}`,
-      'mfa:',
-      ...(opts.mode === 'exempt' ? [`  exempt_users: [${opts.users.map((u) => u.name).join(', ')}]`] : []),
+      ...(opts.mode === 'exempt'
+        ? ['mfa:', `  exempt_users: [${opts.users.map((u) => u.name).join(', ')}]`]
+        : []),
       'lockout:',
       '  max_failures: 1000',
       'log:',

@@ -86,6 +86,7 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
   const homeSecret = randomBytes(12).toString('hex');
   const secret = randomBytes(12).toString('hex');
   const key = Buffer.from(secret);
+  const homeKey = Buffer.from(homeSecret);
   const users = makeUsers(Math.max(1000, opts.totpUsers + 1));
   const papUsers = users.slice(0, 1000);
   const probeUser = users[users.length - 1]!;
@@ -149,9 +150,10 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
       t('FreeRADIUS proxy -t', frPapT.port, frPapT.fr.child.pid!),
     ];
     // Sanity: every target accepts before anything is timed.
-    const probe = accessRequest(key, probeUser.name, probeUser.password);
+    const probeFor = (x: Target) =>
+      accessRequest(x === direct ? homeKey : key, probeUser.name, probeUser.password);
     for (const x of [direct, ...proxies]) {
-      if (x !== proxies[0] && (await replyCode(x.port, probe(1))) !== PacketCode.AccessAccept)
+      if (x !== proxies[0] && (await replyCode(x.port, probeFor(x)(1))) !== PacketCode.AccessAccept)
         throw new Error(`${x.label} does not accept`);
     }
     if (
@@ -164,14 +166,16 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
     process.stdout.write(
       `\n== upstream: proxied PAP, closed loop, ${opts.requests} requests x ${opts.reps} reps, 128 outstanding ==\n`,
     );
+    const papFor = (x: Target) => (x === direct ? papHome : pap);
     const pap = papFactory(papUsers, key);
+    const papHome = papFactory(papUsers, homeKey);
     const rows: Record<string, number[]> = {};
     const cpu: Record<string, number[]> = {};
     const ratios: number[] = [];
     for (let rep = 0; rep < opts.reps; rep++) {
       const got: Record<string, number> = {};
       for (const x of [direct, ...proxies]) {
-        const r = await measured(x, opts.requests, pap, `${x.label} #${rep + 1}`);
+        const r = await measured(x, opts.requests, papFor(x), `${x.label} #${rep + 1}`);
         push(rows, x.label, r.perSecond);
         push(cpu, x.label, r.cpuUs);
         got[x.label] = r.perSecond;
@@ -232,7 +236,7 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
           port: x.port,
           rate: 1000,
           seconds: opts.latencySeconds,
-          make: pap,
+          make: papFor(x),
         });
         process.stdout.write(`${line(r)}  (loadgen loop p99 ${fmt(r.loopDelayP99ms, 2)} ms)\n`);
         push(p50, x.label, r.p50ms);

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { checkConfigCommand } from './check-config-command.js';
+import { registerDirectoryCommands } from './directory-command.js';
 import { radtestCommand } from './radtest-command.js';
 import { serveCommand } from './serve-command.js';
 import { registerTokenCommands } from './token-commands.js';
@@ -30,6 +31,7 @@ program
 
 registerUserCommands(program);
 registerTokenCommands(program);
+registerDirectoryCommands(program);
 
 program
   .command('radtest <user>')

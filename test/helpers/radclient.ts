@@ -52,7 +52,7 @@ export async function radclient(opts: {
   const attributes: Record<string, string[]> = {};
   if (received) {
     const after = out.slice(received.index);
-    for (const m of after.matchAll(/^\s+([A-Za-z][\w-]*) = (.*)$/gm)) {
+    for (const m of after.matchAll(/^\s+([A-Za-z][\w.-]*) = (.*)$/gm)) {
       const name = m[1]!;
       const value = m[2]!.trim().replace(/^"(.*)"$/, '$1');
       const list = attributes[name] ?? [];

@@ -28,6 +28,8 @@ describe('challenge mode (radclient as the gateway, oathtool as the authenticato
   it('password, then Access-Challenge with State, Reply-Message and Session-Timeout, then the code → Access-Accept', async () => {
     const first = await login('alice', 'correct horse');
     expect(first.code).toBe('Access-Challenge');
+    // BlastRADIUS: the Message-Authenticator is the first attribute of every reply.
+    expect(Object.keys(first.attributes)[0]).toBe('Message-Authenticator');
     expect(first.state!.length).toBeGreaterThanOrEqual(16);
     expect(first.attributes['Reply-Message']?.[0]).toMatch(/code/i);
     expect(first.attributes['Session-Timeout']?.[0]).toBe('120');
