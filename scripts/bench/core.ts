@@ -87,7 +87,8 @@ export async function benchCore(opts: {
     const theirsT: number[] = [];
     const make = statusServer(secretBuf);
     // Warm-up (JIT, socket buffers) for every target and for the generator itself; not reported.
-    for (const p of [port, frPort, frPortT]) await closedLoop({ label: 'warm-up', port: p, total: 10000, window: 128, make });
+    for (const p of [port, frPort, frPortT])
+      await closedLoop({ label: 'warm-up', port: p, total: 10000, window: 128, make });
     for (let rep = 0; rep < opts.reps; rep++) {
       const a = await closedLoop({
         label: `mfa-radius-proxy rep ${rep + 1}`,

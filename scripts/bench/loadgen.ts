@@ -17,6 +17,8 @@ export interface LoadResult {
   readonly p50ms: number;
   readonly p99ms: number;
   readonly maxms: number;
+  /** Replies by RADIUS code (2 = Access-Accept, 3 = Access-Reject, 11 = Access-Challenge). */
+  readonly codes: Readonly<Record<number, number>>;
 }
 
 /** Builds one request for (identifier); returns the packet. Called per send (fresh authenticator). */
@@ -43,7 +45,13 @@ async function openSockets(n: number): Promise<Slot[]> {
   return slots;
 }
 
-function summarize(label: string, sent: number, latencies: number[], seconds: number): LoadResult {
+function summarize(
+  label: string,
+  sent: number,
+  latencies: number[],
+  seconds: number,
+  codes: Record<number, number> = {},
+): LoadResult {
   const sorted = Float64Array.from(latencies).sort();
   return {
     label,
@@ -55,6 +63,7 @@ function summarize(label: string, sent: number, latencies: number[], seconds: nu
     p50ms: percentile(sorted, 50),
     p99ms: percentile(sorted, 99),
     maxms: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
+    codes,
   };
 }
 
@@ -73,6 +82,7 @@ export async function closedLoop(opts: {
   const timeoutMs = opts.timeoutMs ?? 3000;
   const slots = await openSockets(opts.sockets ?? Math.max(1, Math.ceil(opts.window / 128)));
   const latencies: number[] = [];
+  const codes: Record<number, number> = {};
   let sent = 0;
   let done = 0;
   let seq = 0;
@@ -113,6 +123,7 @@ export async function closedLoop(opts: {
         slot.outstanding.delete(id);
         slot.free.push(id);
         latencies.push(performance.now() - entry.sentAt);
+        codes[msg[0]!] = (codes[msg[0]!] ?? 0) + 1;
         finishOne();
       });
     }
@@ -121,7 +132,7 @@ export async function closedLoop(opts: {
   clearInterval(sweep);
   const seconds = (performance.now() - start) / 1000;
   for (const s of slots) s.socket.close();
-  return summarize(opts.label, sent, latencies, seconds);
+  return summarize(opts.label, sent, latencies, seconds, codes);
 }
 
 /** Sends at a fixed rate for `seconds`; measures latency of each answer. */

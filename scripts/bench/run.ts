@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { benchCore } from './core.js';
 import { runLdapLoginBench } from './ldap-login.js';
+import { benchLdapProxy } from './ldap-proxy.js';
 import { benchUpstream } from './upstream.js';
 
 if (!process.env.BENCH_NO_PIN) {
@@ -33,4 +34,7 @@ if (want('upstream'))
     latencyReps: quick ? 1 : 3,
     cpuProf: process.env.BENCH_CPU_PROF === '1',
   });
-if (want('ldap')) await runLdapLoginBench({ logins: quick ? 1000 : 4000 });
+if (want('ldap')) {
+  await benchLdapProxy({ users: quick ? 1000 : 4000, logins: quick ? 800 : 3000, window: 16 });
+  await runLdapLoginBench({ logins: quick ? 1000 : 4000 });
+}

@@ -13,7 +13,10 @@ import {
 
 const APPLIANCE = join(import.meta.dirname, '../../../appliance');
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx4dGVzdGtleXRlc3RrZXl0ZXN0a2V5dGVzdGtleXRlc3Q admin@test';
-const deps = { stringifyYaml: (v: unknown) => YAML.stringify(v), randomSecret: () => 'generated-secret-0123456789' };
+const deps = {
+  stringifyYaml: (v: unknown) => YAML.stringify(v),
+  randomSecret: () => 'generated-secret-0123456789',
+};
 
 function seed(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -31,9 +34,16 @@ describe('appliance first-boot seed', () => {
     const r = renderAll(raw, deps);
     expect(r.generatedSecrets).toEqual(['vpn']);
     const config = YAML.parse(file(r, '/etc/mfa-radius-proxy/config.yaml')?.content ?? '');
-    expect(config.clients[0]).toMatchObject({ name: 'vpn', address: '192.0.2.0/24', secret: deps.randomSecret() });
+    expect(config.clients[0]).toMatchObject({
+      name: 'vpn',
+      address: '192.0.2.0/24',
+      secret: deps.randomSecret(),
+    });
     expect(config.data_dir).toBe('/var/lib/mfa-radius-proxy');
-    expect(file(r, '/etc/mfa-radius-proxy/config.yaml')).toMatchObject({ mode: 0o640, group: 'mfa-radius-proxy' });
+    expect(file(r, '/etc/mfa-radius-proxy/config.yaml')).toMatchObject({
+      mode: 0o640,
+      group: 'mfa-radius-proxy',
+    });
     const fw = file(r, '/etc/nftables.d/10-appliance.nft')?.content ?? '';
     expect(fw).toContain('add element inet appliance radius_ports { 1812 }');
     expect(fw).toContain('add element inet appliance radius_v4 { 192.0.2.0/24 }');
@@ -72,7 +82,15 @@ describe('appliance first-boot seed', () => {
 
   it('renders a static network', () => {
     const s = validateSeed(
-      seed({ network: { mode: 'static', interface: 'eth0', address: '192.0.2.10/24', gateway: '192.0.2.1', dns: ['192.0.2.53'] } }),
+      seed({
+        network: {
+          mode: 'static',
+          interface: 'eth0',
+          address: '192.0.2.10/24',
+          gateway: '192.0.2.1',
+          dns: ['192.0.2.53'],
+        },
+      }),
     );
     expect(renderNetwork(s.network)).toBe(
       '# Generated from the first-boot seed (mfa-apply-seed).\n[Match]\nName=eth0\n\n[Network]\nAddress=192.0.2.10/24\nGateway=192.0.2.1\nDNS=192.0.2.53\nLLDP=no\nEmitLLDP=no\n',
@@ -84,8 +102,23 @@ describe('appliance first-boot seed', () => {
     ['admin user root', { admin: { user: 'root', ssh_authorized_keys: [KEY] } }, /admin.user/],
     ['ssh key', { admin: { ssh_authorized_keys: ['not a key'] } }, /ssh_authorized_keys\[0\]/],
     ['data_dir', { proxy: { data_dir: '/srv/data', clients: [] } }, /data_dir/],
-    ['client address', { proxy: { clients: [{ name: 'x', address: '10.0.0.300' }] } }, /clients\[0\].address/],
-    ['duplicate client', { proxy: { clients: [{ name: 'x', address: '10.0.0.1' }, { name: 'x', address: '10.0.0.2' }] } }, /duplicate/],
+    [
+      'client address',
+      { proxy: { clients: [{ name: 'x', address: '10.0.0.300' }] } },
+      /clients\[0\].address/,
+    ],
+    [
+      'duplicate client',
+      {
+        proxy: {
+          clients: [
+            { name: 'x', address: '10.0.0.1' },
+            { name: 'x', address: '10.0.0.2' },
+          ],
+        },
+      },
+      /duplicate/,
+    ],
     ['static without prefix', { network: { mode: 'static', address: '192.0.2.10' } }, /prefix length/],
     ['time_sync_wait', { time_sync_wait: -1 }, /time_sync_wait/],
     ['syslog protocol', { syslog: { host: '192.0.2.1', protocol: 'http' } }, /syslog.protocol/],
@@ -108,7 +141,10 @@ describe('appliance first-boot seed', () => {
 
   it('re-renders the firewall from an edited config.yaml (accounting port, stored management networks)', () => {
     const fw = firewallFromConfig(
-      { listen: [{ address: '::', auth_port: 1812, acct_port: 1813 }], clients: [{ name: 'n', address: '192.0.2.7' }] },
+      {
+        listen: [{ address: '::', auth_port: 1812, acct_port: 1813 }],
+        clients: [{ name: 'n', address: '192.0.2.7' }],
+      },
       { ssh_allow_from: ['198.51.100.0/24'], web_allow_from: ['198.51.100.9'] },
     );
     expect(fw).toContain('radius_ports { 1812, 1813 }');

@@ -1,7 +1,16 @@
 // Fast static checks of appliance/ (no image build, no root): shell syntax, the seed applier end to end into a
 // temporary root, and the sandbox score of the proxy unit with the host's systemd-analyze (offline).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +27,12 @@ function shellScripts(): string[] {
       const p = join(dir, name);
       if (name === 'out' || name === 'work' || name === 'node_modules') continue;
       if (statSync(p).isDirectory()) walk(p);
-      else if (readFileSync(p, 'utf8').slice(0, 40).match(/^#!\/(usr\/)?bin\/(env )?(ba)?sh/)) found.push(p);
+      else if (
+        readFileSync(p, 'utf8')
+          .slice(0, 40)
+          .match(/^#!\/(usr\/)?bin\/(env )?(ba)?sh/)
+      )
+        found.push(p);
     }
   };
   walk(APPLIANCE);
@@ -50,26 +64,44 @@ describe('appliance static checks', () => {
         'syslog: { host: 192.0.2.50 }',
       ].join('\n'),
     );
-    const r = spawnSync('node', [join(ROOTFS, 'usr/local/lib/mfa-appliance/apply-seed.mjs'), '--seed', seedPath, '--root', root], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'node',
+      [join(ROOTFS, 'usr/local/lib/mfa-appliance/apply-seed.mjs'), '--seed', seedPath, '--root', root],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/generated a RADIUS shared secret for client 'nas'/);
     const config = readFileSync(join(root, 'etc/mfa-radius-proxy/config.yaml'), 'utf8');
     expect(config).toMatch(/secret: [A-Za-z0-9_-]{32}\n/);
     expect(statSync(join(root, 'etc/mfa-radius-proxy/config.yaml')).mode & 0o777).toBe(0o640);
     expect(readFileSync(join(root, 'etc/hostname'), 'utf8')).toBe('box1\n');
-    expect(readFileSync(join(root, 'etc/systemd/network/10-appliance.network'), 'utf8')).toContain('Address=192.0.2.10/24');
-    expect(readFileSync(join(root, 'etc/nftables.d/10-appliance.nft'), 'utf8')).toContain('radius_v4 { 192.0.2.1 }');
+    expect(readFileSync(join(root, 'etc/systemd/network/10-appliance.network'), 'utf8')).toContain(
+      'Address=192.0.2.10/24',
+    );
+    expect(readFileSync(join(root, 'etc/nftables.d/10-appliance.nft'), 'utf8')).toContain(
+      'radius_v4 { 192.0.2.1 }',
+    );
     expect(readFileSync(join(root, 'etc/rsyslog.d/90-remote.conf'), 'utf8')).toContain('target="192.0.2.50"');
   });
 
   it('mfa-apply-seed rejects a bad seed with exit code 2 and names the key', () => {
     const seedPath = join(tmp, 'bad.yaml');
     writeFileSync(seedPath, 'proxy:\n  clients:\n    - { name: nas, address: not-an-ip }\n');
-    const r = spawnSync('node', [join(ROOTFS, 'usr/local/lib/mfa-appliance/apply-seed.mjs'), '--seed', seedPath, '--root', join(tmp, 'bad')], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'node',
+      [
+        join(ROOTFS, 'usr/local/lib/mfa-appliance/apply-seed.mjs'),
+        '--seed',
+        seedPath,
+        '--root',
+        join(tmp, 'bad'),
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/proxy.clients\[0\].address/);
   });
@@ -78,14 +110,21 @@ describe('appliance static checks', () => {
     const root = join(tmp, 'unitroot');
     const sys = join(root, 'etc/systemd/system');
     mkdirSync(join(sys, 'mfa-radius-proxy.service.d'), { recursive: true });
-    copyFileSync(join(ROOTFS, 'etc/systemd/system/mfa-radius-proxy.service'), join(sys, 'mfa-radius-proxy.service'));
+    copyFileSync(
+      join(ROOTFS, 'etc/systemd/system/mfa-radius-proxy.service'),
+      join(sys, 'mfa-radius-proxy.service'),
+    );
     copyFileSync(
       join(ROOTFS, 'etc/systemd/system/mfa-radius-proxy.service.d/10-jitless.conf'),
       join(sys, 'mfa-radius-proxy.service.d/10-jitless.conf'),
     );
-    const out = execFileSync('systemd-analyze', ['security', '--offline=yes', `--root=${root}`, '--no-pager', 'mfa-radius-proxy.service'], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      'systemd-analyze',
+      ['security', '--offline=yes', `--root=${root}`, '--no-pager', 'mfa-radius-proxy.service'],
+      {
+        encoding: 'utf8',
+      },
+    );
     const score = Number(/Overall exposure level for mfa-radius-proxy\.service: ([0-9.]+)/.exec(out)?.[1]);
     expect(score).toBeGreaterThan(0);
     expect(score).toBeLessThanOrEqual(2.5);
@@ -93,7 +132,12 @@ describe('appliance static checks', () => {
 
   it('sshd policy is key-only with no root login, the firewall drops by default', () => {
     const sshd = readFileSync(join(ROOTFS, 'etc/ssh/sshd_config.d/50-appliance.conf'), 'utf8');
-    for (const line of ['PermitRootLogin no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'AuthenticationMethods publickey']) {
+    for (const line of [
+      'PermitRootLogin no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'AuthenticationMethods publickey',
+    ]) {
       expect(sshd.split('\n')).toContain(line);
     }
     const nft = readFileSync(join(ROOTFS, 'etc/nftables.conf'), 'utf8');
