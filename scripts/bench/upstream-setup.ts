@@ -123,6 +123,8 @@ export async function startOurProxy(opts: {
   mode: 'exempt' | 'concat';
   cpus?: string;
   cpuProf?: boolean;
+  /** 'warn' turns the per-request audit line off (to show what it costs). */
+  logLevel?: 'info' | 'warn';
 }): Promise<OurProxy> {
   const port = await freeUdpPort();
   const dataDir = join(opts.dir, `${opts.name}-data`);
@@ -160,11 +162,13 @@ export async function startOurProxy(opts: {
       'lockout:',
       '  max_failures: 1000',
       'log:',
+      `  level: ${opts.logLevel ?? 'info'}`,
       '  stats_interval_sec: 0',
       '',
     ].join('\n'),
   );
-  const cli = resolve('dist/cli/main.js');
+  // BENCH_PROXY_CLI: another build of the proxy (A/B experiments); default the repository's dist/.
+  const cli = process.env.BENCH_PROXY_CLI ?? resolve('dist/cli/main.js');
   const node = [
     ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.dir}`] : []),
     cli,
@@ -176,7 +180,7 @@ export async function startOurProxy(opts: {
     ? spawn('taskset', ['-c', opts.cpus, process.execPath, ...node], { stdio: ['ignore', 'pipe', 'inherit'] })
     : spawn(process.execPath, node, { stdio: ['ignore', 'pipe', 'inherit'] });
   const log = join(opts.dir, `${opts.name}.log`);
-  let started = false;
+  let started = opts.logLevel === 'warn';
   let head = '';
   child.stdout!.on('data', (d: Buffer) => {
     // The audit log is written as in production; only the start line is looked at.
@@ -188,6 +192,8 @@ export async function startOurProxy(opts: {
       }
     }
   });
+  // At level warn there is no start line to wait for: wait until the port answers instead.
+  if (opts.logLevel === 'warn') await waitForPort(port);
   const until = Date.now() + 15_000;
   while (!started) {
     if (child.exitCode !== null) throw new Error(`proxy ${opts.name} exited before starting`);
@@ -205,6 +211,27 @@ export async function startOurProxy(opts: {
       }
     },
   };
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const until = Date.now() + 15_000;
+  // A Status-Server needs the client secret; any datagram from an unknown source is dropped, so
+  // wait for the socket to be bound instead (bind fails with EADDRINUSE once it is).
+  while (Date.now() < until) {
+    const s = createSocket('udp4');
+    const bound = await new Promise<boolean>((r) => {
+      s.once('error', () => r(true));
+      s.bind(port, '127.0.0.1', () => r(false));
+    });
+    try {
+      s.close();
+    } catch {
+      // never bound
+    }
+    if (bound) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('proxy did not start');
 }
 
 /** Sends one packet and returns the reply's code (0 on timeout): the sanity check before timing. */

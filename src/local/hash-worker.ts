@@ -5,9 +5,9 @@ import { parentPort } from 'node:worker_threads';
 import { DEFAULT_SCRYPT, DUMMY_SALT, decodePasswordHash, HASH_BYTES } from '../store/password-hash.js';
 
 /**
- * A password-hashing thread at the lowest CPU priority (nice 19, this thread only): during a login
- * flood the event-loop thread still gets the CPU when it needs it, so Status-Server and duplicate
- * answers are not delayed by hashing. scryptSync is right here: this thread does nothing else.
+ * A password-hashing thread at a lower CPU priority (this thread only): during a login flood the
+ * event-loop thread still gets the CPU when it needs it, so Status-Server and duplicate answers are
+ * not delayed by hashing. scryptSync is right here: this thread does nothing else.
  */
 export interface HashJob {
   readonly id: number;
@@ -18,10 +18,16 @@ export interface HashJob {
 
 export type HashAnswer = { readonly id: number; readonly ok: true; readonly match: boolean } | { readonly id: number; readonly ok: false; readonly error: string };
 
+/**
+ * nice 10: the CFS weight is 110 against the event loop's 1024, so the loop wins ~90 % of a shared
+ * core; not 19, which would starve logins on a host where other busy processes run at nice 0.
+ */
+const HASH_NICE = 10;
+
 try {
   // /proc/thread-self → "<pid>/task/<tid>": setpriority on a tid changes only this thread (Linux).
   const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  if (Number.isInteger(tid)) setPriority(tid, 19);
+  if (Number.isInteger(tid)) setPriority(tid, HASH_NICE);
 } catch {
   // Not Linux, or /proc missing: hashing still runs off the event loop, at normal priority.
 }
