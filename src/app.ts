@@ -85,7 +85,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let config = opts.loaded.config;
   loadDictionaries();
 
-  const store = Store.open(config.data_dir);
+  // The server's writes are login-rate bookkeeping: no fsync per login on the event loop (database.ts).
+  const store = Store.open(config.data_dir, { synchronous: 'NORMAL' });
   const counters = new Counters();
   const challenges = new ChallengeStore(clock, rng);
   const duplicates = new DuplicateCache(clock, config.radius.duplicate_window_sec * 1000);

@@ -13,8 +13,17 @@ export const DB_FILE = 'mfa.db';
  * Opens (creating if needed) `<dataDir>/mfa.db` and brings its schema up to date.
  * Durability: WAL + synchronous=FULL fsyncs the WAL on every commit, so a committed enrolment
  * survives a process kill and a power cut (https://sqlite.org/pragma.html#pragma_synchronous).
+ * `synchronous: 'NORMAL'` is for the RADIUS server's own connection: its writes (used TOTP steps,
+ * failure counts) happen on the event loop at login rate, and an fsync per login would stall every
+ * other request whenever the disk is slow. Those writes survive a process crash; a power cut may
+ * lose the last ones (a code could be replayed within its 30-90 s window). Enrolments are written by
+ * the CLI on a FULL connection: a commit there fsyncs the whole WAL.
  */
-export function openDatabase(dataDir: string, migrations: readonly Migration[] = allMigrations): Database {
+export function openDatabase(
+  dataDir: string,
+  migrations: readonly Migration[] = allMigrations,
+  opts: { readonly synchronous?: 'FULL' | 'NORMAL' } = {},
+): Database {
   // Holds password hashes and sealed TOTP seeds: owner only.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, DB_FILE);
@@ -34,7 +43,7 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
         file,
       });
     }
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     db.pragma('foreign_keys = ON');
     migrate(db, file, migrations);
     return db;

@@ -15,6 +15,8 @@ const KEY_CHECK_TEXT = Buffer.from('mfa-radius-proxy key check v1');
 export interface StoreOptions {
   readonly clock?: Clock;
   readonly rng?: Rng;
+  /** FULL (default) for enrolments; NORMAL for the server's login-rate writes (see database.ts). */
+  readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
 /**
@@ -32,7 +34,7 @@ export class Store {
 
   static open(dataDir: string, opts: StoreOptions = {}): Store {
     const clock = opts.clock ?? systemClock;
-    const db = openDatabase(dataDir);
+    const db = openDatabase(dataDir, undefined, { synchronous: opts.synchronous });
     try {
       const box = openKey(db, join(dataDir, KEY_FILE), opts.rng ?? cryptoRng);
       return new Store(
