@@ -55,7 +55,7 @@ host_pkgs=(mmdebstrap=mmdebstrap sfdisk=fdisk mkfs.vfat=dosfstools mcopy=mtools 
   qemu-img=qemu-utils zstd=zstd xz=xz-utils npm=npm systemd-analyze=systemd unshare=util-linux)
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
   host_pkgs+=(arch-test=arch-test update-binfmts=binfmt-support /usr/bin/qemu-aarch64-static=qemu-user-static
-    aarch64-linux-gnu-g++=g++-aarch64-linux-gnu make=make python3=python3)
+    aarch64-linux-gnu-g++=g++-aarch64-linux-gnu make=make python3=python3 nft=nftables)
 fi
 ensure_host_pkgs "${host_pkgs[@]}"
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then

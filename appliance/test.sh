@@ -181,7 +181,8 @@ run_boot_test() {
   export RADIUS_SECRET TIMEOUT QEMU_LYNIS=$LYNIS
   printf '%q ' "${QEMU_CMD[@]}" >"$T/qemu-cmd"
   # Everything network-related happens inside the namespace (re-entering this script with --inner).
-  unshare -n -- bash "$0" --inner "$T" || true
+  cp "$0" "$T/test.sh" && cp -r "$APPLIANCE_DIR/lib" "$T/lib"
+  unshare -n -- bash "$T/test.sh" --inner "$T" || true
   [ -f "$T/inner-results.txt" ] && mapfile -t -O "${#results[@]}" results <"$T/inner-results.txt"
   failed=$(printf '%s\n' "${results[@]}" | grep -c '^not ok' || true)
 }
@@ -237,6 +238,13 @@ inner() {
   else
     nok "SSH login with the seed's key ($(tail -1 "$T/ssh.err"))"
   fi
+  # 2b. Operations on the box: the CLI on the PATH (runs as the service user) and a backup of config + data.
+  out=$(timeout 300 ssh "${sshopt[@]}" -i "$T/id_ed25519" mfaadmin@127.0.0.1 \
+    'sudo mfa-radius-proxy user list >/dev/null && echo CLI-OK; sudo mfa-backup -o /var/tmp/t.tar.gz >/dev/null && sudo tar -tzf /var/tmp/t.tar.gz' 2>&1 || true)
+  grep -q CLI-OK <<<"$out" && ok "CLI on the PATH works over SSH (sudo mfa-radius-proxy user list)" ||
+    nok "CLI on the PATH: $(grep -v '^ *$' <<<"$out" | tail -2 | tr '\n' ' ')"
+  grep -q 'config/config.yaml' <<<"$out" && grep -q '^data/' <<<"$out" && ok "mfa-backup archives config and data" ||
+    nok "mfa-backup: $( (grep -m1 -E 'Error|denied|mfa-backup' <<<"$out" || tail -1 <<<"$out") | tr '\n' ' ')"
   out=$(timeout 60 ssh "${sshopt[@]}" -o PreferredAuthentications=password,keyboard-interactive -o PubkeyAuthentication=no root@127.0.0.1 true 2>&1 || true)
   if grep -q 'Permission denied (publickey)' <<<"$out"; then ok "SSH offers no password login (Permission denied (publickey))"
   else nok "SSH refuses passwords: got '$(tail -1 <<<"$out")'"; fi

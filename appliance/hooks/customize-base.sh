@@ -44,9 +44,12 @@ in_root node -e "const D=require('/opt/mfa-radius-proxy/node_modules/better-sqli
 
 # --- Raspberry Pi: boot by label (cmdline.txt is generated from /etc/default/raspi-firmware)
 if [ "$APPLIANCE_TARGET" = rpi ]; then
-  sed -i 's|^#\?ROOTPART=.*|ROOTPART="LABEL=RASPIROOT"|' "$R/etc/default/raspi-firmware"
+  sed -i -e 's|^#\?ROOTPART=.*|ROOTPART="LABEL=RASPIROOT"|' \
+    -e 's|^#\?CONSOLES=.*|CONSOLES="ttyS1,115200 tty0"|' "$R/etc/default/raspi-firmware"
   # Regenerate /boot/firmware (config.txt, cmdline.txt, DTBs, kernel, initrd) with that setting.
-  in_root /etc/kernel/postinst.d/z50-raspi-firmware
+  # (The hook only acts when called as from a kernel postinst.)
+  in_root env DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware
+  grep -q 'root=LABEL=RASPIROOT' "$R/boot/firmware/cmdline.txt" || { echo "cmdline.txt not regenerated" >&2; exit 1; }
 fi
 
 # --- purge the build tools (and whatever only they pulled in)

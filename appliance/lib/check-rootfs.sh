@@ -31,7 +31,16 @@ check "CLI wrapper and tools are executable" test -x "$R/usr/local/bin/mfa-radiu
 tmpd=$(mktemp -d "$R/tmp/check.XXXXXX")
 printf 'add element inet appliance radius_ports { 1812 }\nadd element inet appliance radius_v4 { 10.0.0.0/8, 10.0.2.2 }\nadd element inet appliance ssh_v6 { ::/0 }\n' >"$tmpd/10-test.nft"
 sed "s|/etc/nftables.d/|/tmp/${tmpd##*/}/|" "$R/etc/nftables.conf" >"$tmpd/nftables.conf"
-check "nftables ruleset parses (nft -c, with sample elements)" in_root nft -c -f "/tmp/${tmpd##*/}/nftables.conf"
+nft_check() {
+  # qemu-user cannot emulate netlink: for a foreign rootfs use the host's nft (same syntax) in a private netns.
+  if [ "$(chroot "$R" dpkg --print-architecture)" = "$(dpkg --print-architecture)" ]; then
+    in_root nft -c -f "/tmp/${tmpd##*/}/nftables.conf"
+  else
+    sed "s|/tmp/${tmpd##*/}/|$tmpd/|" "$tmpd/nftables.conf" >"$tmpd/nftables-host.conf"
+    unshare --net -- nft -c -f "$tmpd/nftables-host.conf"
+  fi
+}
+check "nftables ruleset parses (nft -c, with sample elements)" nft_check
 ssh-keygen -q -t ed25519 -N '' -f "$tmpd/hk" >/dev/null
 mkdir -p "$R/run/sshd"
 sshd_ok() {

@@ -27,7 +27,7 @@ truncate -s "${total_mib}M" "$OUT"
 sfdisk -q "$OUT" <<SFDISK
 label: gpt
 start=2048, size=$((ESP_MIB * 2048)), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="ESP"
-start=$(( (1 + ESP_MIB) * 2048 )), type=4F68BCE3-E8CD-4C31-B1B3-A92AA5BFFB70, name="root"
+start=$(( (1 + ESP_MIB) * 2048 )), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name="root"
 SFDISK
 dd if="$esp" of="$OUT" bs=1M seek=1 conv=notrunc,sparse status=none
 dd if="$root" of="$OUT" bs=1M seek=$((1 + ESP_MIB)) conv=notrunc,sparse status=none

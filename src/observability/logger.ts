@@ -20,11 +20,9 @@ export const REDACT_KEYS = [
   'Message-Authenticator',
 ] as const;
 
-const paths = REDACT_KEYS.flatMap((k) => {
-  const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : `["${k}"]`;
-  const dot = key.startsWith('[') ? '' : '.';
-  return [key, `*${dot}${key}`, `*.*${dot}${key}`];
-});
+// Top-level keys only: audit events are flat, and pino's wildcard paths (`*.key`) cost 0.2 ms per
+// line, which at login rate was the largest CPU item of the whole request path.
+const paths = REDACT_KEYS.map((k) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : `["${k}"]`));
 
 export function createLogger(opts: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(

@@ -46,6 +46,7 @@ export function openDatabase(
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     db.pragma('foreign_keys = ON');
     migrate(db, file, migrations);
+    cacheStatements(db);
     return db;
   } catch (e) {
     db.close();
@@ -103,4 +104,22 @@ function migrate(db: Database, file: string, migrations: readonly Migration[]): 
 export function schemaVersion(db: Database): number {
   const row = db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations').get();
   return row?.v ?? 0;
+}
+
+/**
+ * Compiles each SQL text once: the repos call `db.prepare(sql)` per operation, and compiling costs
+ * tens of µs on the event loop at login rate. Safe because no statement is ever left mid-iteration
+ * (the repos use get/all/run only); the set of SQL texts is fixed by the code, so the cache is bounded.
+ */
+function cacheStatements(db: Database): void {
+  const compile = db.prepare.bind(db);
+  const cache = new Map<string, ReturnType<typeof compile>>();
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = compile(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as typeof db.prepare;
 }

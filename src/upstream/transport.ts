@@ -44,8 +44,12 @@ interface Slot {
   readonly socket: Socket;
   readonly ids: IdentifierPool;
   readonly pending: Array<Pending | undefined>;
-  /** The authenticator last used with each Identifier, to tell a late answer from a forgery. */
-  readonly previous: Array<Buffer | undefined>;
+  /**
+   * The authenticator last used with each Identifier (16 octets at id * 16), to tell a late answer
+   * from a forgery; a copy, so a finished request's packet is not kept alive.
+   */
+  readonly previous: Buffer;
+  readonly hasPrevious: Uint8Array;
   connected: boolean;
   readonly queue: Buffer[];
 }
@@ -163,7 +167,8 @@ export class Transport {
       socket,
       ids: new IdentifierPool(),
       pending: new Array<Pending | undefined>(256),
-      previous: new Array<Buffer | undefined>(256),
+      previous: Buffer.alloc(256 * 16),
+      hasPrevious: new Uint8Array(256),
       connected: false,
       queue: [],
     };
@@ -200,7 +205,8 @@ export class Transport {
     const { slot, id } = p;
     if (slot.pending[id] !== p) return;
     slot.pending[id] = undefined;
-    slot.previous[id] = p.authenticator;
+    p.authenticator.copy(slot.previous, id * 16);
+    slot.hasPrevious[id] = 1;
     slot.ids.release(id);
     this.outstanding--;
     p.resolve(result);
@@ -242,8 +248,9 @@ export class Transport {
 
   /** An authentic answer to the request that used this Identifier before (it timed out). */
   private isLate(slot: Slot, frame: Frame): boolean {
-    const prev = slot.previous[frame.identifier];
-    if (prev === undefined) return false;
+    const id = frame.identifier;
+    if (slot.hasPrevious[id] !== 1) return false;
+    const prev = slot.previous.subarray(id * 16, id * 16 + 16);
     return (
       verifyResponse(frame, prev, this.endpoint.secret, { requireMessageAuthenticator: false }) === 'valid'
     );
