@@ -1,10 +1,11 @@
 import type { RemoteInfo } from 'node:dgram';
-import { messageAuthenticatorStatus, verifyAccountingRequest } from '../radius/authenticators.js';
+import { verifyAccountingRequest } from '../radius/authenticators.js';
 import { PacketCode } from '../radius/codes.js';
-import { type Frame, parseFrame } from '../radius/frame.js';
+import type { Frame } from '../radius/frame.js';
 import { buildResponse } from '../radius/response.js';
 import type { ClientTable, RadiusClient } from '../server/client-table.js';
-import { DuplicateCache } from '../server/duplicate-cache.js';
+import type { DuplicateCache } from '../server/duplicate-cache.js';
+import { admit, answerStatusServer, claimRequest } from '../server/intake.js';
 import { clientView } from '../server/trusted-proxy.js';
 import type { Clock } from '../shared/clock.js';
 import { answerMargin } from '../upstream/budget.js';
@@ -56,21 +57,12 @@ export class AccountingServer {
 
   onDatagram = (msg: Buffer, rinfo: RemoteInfo, send: (reply: Buffer) => void): void => {
     const { counters } = this;
-    counters.inc('received');
     const runtime = this.runtime;
-    const client = runtime.clients.match(rinfo.address);
-    if (!client) {
-      counters.inc('dropped_unknown_client');
-      return;
-    }
-    const parsed = parseFrame(msg);
-    if (!parsed.ok) {
-      counters.inc('dropped_malformed');
-      return;
-    }
-    const frame = parsed.value;
+    const admitted = admit(msg, rinfo.address, runtime.clients, counters);
+    if (!admitted) return;
+    const { client, frame } = admitted;
     if (frame.code === PacketCode.StatusServer) {
-      this.statusServer(frame, client, send);
+      answerStatusServer(frame, client, PacketCode.AccountingResponse, counters, send);
       return;
     }
     if (frame.code !== PacketCode.AccountingRequest) {
@@ -82,38 +74,12 @@ export class AccountingServer {
       counters.inc('dropped_bad_authenticator');
       return;
     }
-    const key = DuplicateCache.key(rinfo.address, rinfo.port, frame.identifier, frame.authenticator);
-    const dup = this.deps.duplicates.begin(key);
-    if (dup.kind === 'in_flight') {
-      counters.inc('duplicate_in_flight');
-      return;
-    }
-    if (dup.kind === 'replay') {
-      counters.inc('duplicate_replayed');
-      send(dup.reply);
-      return;
-    }
+    const key = claimRequest(this.deps.duplicates, rinfo, frame, counters, send);
+    if (key === undefined) return;
     const work = this.process(frame, client, key, `${rinfo.address}:${rinfo.port}`, runtime.sink, send);
     this.pending.add(work);
     void work.finally(() => this.pending.delete(work));
   };
-
-  private statusServer(frame: Frame, client: RadiusClient, send: (reply: Buffer) => void): void {
-    // RFC 5997 §3: Message-Authenticator required; on an accounting port the answer is Accounting-Response.
-    if (messageAuthenticatorStatus(frame, client.secret) !== 'valid') {
-      this.counters.inc('dropped_bad_message_authenticator');
-      return;
-    }
-    const reply = buildResponse({
-      code: PacketCode.AccountingResponse,
-      request: frame,
-      secret: client.secret,
-      attributes: [],
-    });
-    if (!reply.ok) return;
-    this.counters.inc('status_server');
-    send(reply.value);
-  }
 
   private async process(
     frame: Frame,

@@ -5,14 +5,15 @@ import type { AccessRequest } from '../pipeline/access-request.js';
 import { Reasons } from '../pipeline/reasons.js';
 import { messageAuthenticatorStatus } from '../radius/authenticators.js';
 import { Attr, PacketCode } from '../radius/codes.js';
-import { type Frame, firstAttribute, parseFrame } from '../radius/frame.js';
+import { type Frame, firstAttribute } from '../radius/frame.js';
 import { unhidePassword } from '../radius/password.js';
 import { buildResponse } from '../radius/response.js';
 import type { Clock, Rng } from '../shared/clock.js';
 import type { ClientTable, RadiusClient } from './client-table.js';
 import type { Counters } from './counters.js';
 import type { DecisionEncoder } from './decision-encoder.js';
-import { DuplicateCache } from './duplicate-cache.js';
+import type { DuplicateCache } from './duplicate-cache.js';
+import { admit, answerStatusServer, claimRequest } from './intake.js';
 import { clientView } from './trusted-proxy.js';
 
 /** The parts that a SIGHUP reload swaps as one: in-flight requests keep the runtime they started with. */
@@ -64,51 +65,21 @@ export class RadiusServer {
   }
 
   onDatagram = (msg: Buffer, rinfo: RemoteInfo, send: (reply: Buffer) => void): void => {
-    const { counters } = this.deps;
-    counters.inc('received');
     const runtime = this.runtime;
-    const client = runtime.clients.match(rinfo.address);
-    if (!client) {
-      // Never answered: an unknown source learns nothing, not even that we exist.
-      counters.inc('dropped_unknown_client');
-      return;
-    }
-    const parsed = parseFrame(msg);
-    if (!parsed.ok) {
-      counters.inc('dropped_malformed');
-      return;
-    }
-    const frame = parsed.value;
+    const admitted = admit(msg, rinfo.address, runtime.clients, this.deps.counters);
+    if (!admitted) return;
+    const { client, frame } = admitted;
     switch (frame.code) {
       case PacketCode.StatusServer:
-        this.statusServer(frame, client, send);
+        answerStatusServer(frame, client, PacketCode.AccessAccept, this.deps.counters, send);
         return;
       case PacketCode.AccessRequest:
         this.accessRequest(frame, client, rinfo, send, runtime);
         return;
       default:
-        counters.inc('dropped_unexpected_code');
+        this.deps.counters.inc('dropped_unexpected_code');
     }
   };
-
-  private statusServer(frame: Frame, client: RadiusClient, send: (reply: Buffer) => void): void {
-    // RFC 5997 §3: a Status-Server without a valid Message-Authenticator MUST be silently discarded.
-    if (messageAuthenticatorStatus(frame, client.secret) !== 'valid') {
-      this.deps.counters.inc('dropped_bad_message_authenticator');
-      return;
-    }
-    // RFC 5997 §3: answered with Access-Accept on the authentication port; not cached (§4).
-    const reply = buildResponse({
-      code: PacketCode.AccessAccept,
-      request: frame,
-      secret: client.secret,
-      attributes: [],
-    });
-    if (!reply.ok) return;
-    this.deps.counters.inc('status_server');
-    this.deps.counters.inc('answered');
-    send(reply.value);
-  }
 
   private accessRequest(
     frame: Frame,
@@ -132,17 +103,8 @@ export class RadiusServer {
       counters.inc('dropped_missing_message_authenticator');
       return;
     }
-    const key = DuplicateCache.key(rinfo.address, rinfo.port, frame.identifier, frame.authenticator);
-    const dup = this.deps.duplicates.begin(key);
-    if (dup.kind === 'in_flight') {
-      counters.inc('duplicate_in_flight');
-      return;
-    }
-    if (dup.kind === 'replay') {
-      counters.inc('duplicate_replayed');
-      send(dup.reply);
-      return;
-    }
+    const key = claimRequest(this.deps.duplicates, rinfo, frame, counters, send);
+    if (key === undefined) return;
     let password: Buffer | undefined;
     const hidden = firstAttribute(frame, Attr.UserPassword);
     if (hidden) {
