@@ -16,6 +16,7 @@ declare -A NEED=(
   [openssl]=openssl
   [ip]=iproute2
   [taskset]=util-linux
+  [systemd-analyze]=systemd
 )
 # packages without a distinctive command
 EXTRA_PKGS=(samba-ad-dc samba-ad-provision)
