@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '../../src/store/password-hash.js';
@@ -8,7 +8,7 @@ import { homeSite, loopbackClient, startFreeRadius } from '../../test/helpers/fr
 import { freeUdpPort } from '../../test/helpers/ports.js';
 import { closedLoop, type LoadResult, openLoop } from './loadgen.js';
 import { type BenchUser, loginFlood } from './login-flood.js';
-import { fmt, median, spawnProxy } from './proxy-process.js';
+import { fmt, median, spawnProxy, writeBenchConfig } from './proxy-process.js';
 import { statusServer } from './radius-packets.js';
 
 const line = (r: LoadResult): string =>
@@ -42,26 +42,13 @@ export async function benchCore(opts: {
     users.push({ name: `user${i}`, password: 'bench-password', seed });
   }
   store.close();
-  const config = join(dir, 'config.yaml');
-  writeFileSync(
-    config,
-    [
-      'listen:',
-      '  - address: 127.0.0.1',
-      `    auth_port: ${port}`,
-      `data_dir: ${dataDir}`,
-      'clients:',
-      '  - name: bench',
-      '    address: 127.0.0.1',
-      `    secret: "${secret}"`,
-      '    mfa_mode: challenge',
-      'lockout:',
-      '  max_failures: 1000',
-      'log:',
-      '  stats_interval_sec: 1',
-      '',
-    ].join('\n'),
-  );
+  const config = writeBenchConfig(join(dir, 'config.yaml'), {
+    port,
+    dataDir,
+    secret,
+    mfaMode: 'challenge',
+    extra: ['lockout:', '  max_failures: 1000', 'log:', '  stats_interval_sec: 1'],
+  });
   const pin = process.env.BENCH_NO_PIN ? undefined : '1';
   const proxy = await spawnProxy(config, pin);
   const frSites = (p: number) =>

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../src/store/store.js';
@@ -7,7 +7,7 @@ import { freeUdpPort } from '../../test/helpers/ports.js';
 import { startSlapd } from '../../test/helpers/slapd.js';
 import { BENCH_PASSWORD, benchLdif } from './ldap-login.js';
 import { closedLoop } from './loadgen.js';
-import { fmt, spawnProxy } from './proxy-process.js';
+import { fmt, spawnProxy, writeBenchConfig } from './proxy-process.js';
 import { accessRequest, totp } from './radius-packets.js';
 
 const uid = (i: number) => `bench-${String(i).padStart(5, '0')}`;
@@ -34,14 +34,12 @@ export async function benchLdapProxy(opts: { users: number; logins: number; wind
         store.tokens.add(uid(i), { secret: seeds[i]! });
       }
       store.close();
-      const config = join(dir, 'config.yaml');
-      writeFileSync(
-        config,
-        [
-          'listen:',
-          '  - address: 127.0.0.1',
-          `    auth_port: ${port}`,
-          `data_dir: ${join(dir, 'data')}`,
+      const config = writeBenchConfig(join(dir, 'config.yaml'), {
+        port,
+        dataDir: join(dir, 'data'),
+        secret,
+        mfaMode: 'concat',
+        directory: [
           'directory:',
           '  type: ldap',
           '  flavour: openldap',
@@ -51,16 +49,9 @@ export async function benchLdapProxy(opts: { users: number; logins: number; wind
           `  base_dn: "${slapd.suffix}"`,
           `  reuse_connections: ${reuse}`,
           '  group_cache_ttl_sec: 0',
-          'clients:',
-          '  - name: bench',
-          '    address: 127.0.0.1',
-          `    secret: "${secret}"`,
-          '    mfa_mode: concat',
-          'log:',
-          '  stats_interval_sec: 0',
-          '',
-        ].join('\n'),
-      );
+        ],
+        extra: ['log:', '  stats_interval_sec: 0'],
+      });
       const proxy = await spawnProxy(config, process.env.BENCH_NO_PIN ? undefined : '1');
       try {
         const secretBuf = Buffer.from(secret);

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** The built proxy as a separate process (optionally pinned to CPUs), with its JSON log parsed. */
@@ -56,4 +57,39 @@ export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.to
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)]! : Number.NaN;
+}
+
+/**
+ * Writes the config every bench proxy shares (loopback listener, one `bench` client) around the
+ * parts that differ: the directory section and any extra top-level keys.
+ */
+export function writeBenchConfig(
+  file: string,
+  o: {
+    port: number;
+    dataDir: string;
+    secret: string;
+    mfaMode: string;
+    directory?: string[];
+    extra?: string[];
+  },
+): string {
+  writeFileSync(
+    file,
+    [
+      'listen:',
+      '  - address: 127.0.0.1',
+      `    auth_port: ${o.port}`,
+      `data_dir: ${o.dataDir}`,
+      ...(o.directory ?? []),
+      'clients:',
+      '  - name: bench',
+      '    address: 127.0.0.1',
+      `    secret: "${o.secret}"`,
+      `    mfa_mode: ${o.mfaMode}`,
+      ...(o.extra ?? []),
+      '',
+    ].join('\n'),
+  );
+  return file;
 }

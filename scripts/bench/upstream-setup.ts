@@ -13,6 +13,7 @@ import {
   startFreeRadius,
 } from '../../test/helpers/freeradius.js';
 import { freeUdpPort } from '../../test/helpers/ports.js';
+import { writeBenchConfig } from './proxy-process.js';
 
 /** One benchmark user: PAP password at the home server, TOTP seed at the proxies. */
 export interface BenchUser {
@@ -133,14 +134,12 @@ export async function startOurProxy(opts: {
     for (const u of opts.users) store.tokens.add(u.name, { secret: u.seed });
     store.close();
   }
-  const config = join(opts.dir, `${opts.name}.yaml`);
-  writeFileSync(
-    config,
-    [
-      'listen:',
-      '  - address: 127.0.0.1',
-      `    auth_port: ${port}`,
-      `data_dir: ${dataDir}`,
+  const config = writeBenchConfig(join(opts.dir, `${opts.name}.yaml`), {
+    port,
+    dataDir,
+    secret: opts.clientSecret,
+    mfaMode: opts.mode === 'concat' ? 'concat' : 'challenge',
+    directory: [
       'directory:',
       '  type: radius',
       '  servers:',
@@ -151,11 +150,8 @@ export async function startOurProxy(opts: {
       '      retries: 0',
       // Under a closed loop at saturation a few late answers must not mark the only server dead.
       '  dead_after: 1000',
-      'clients:',
-      '  - name: bench',
-      '    address: 127.0.0.1',
-      `    secret: "${opts.clientSecret}"`,
-      `    mfa_mode: ${opts.mode === 'concat' ? 'concat' : 'challenge'}`,
+    ],
+    extra: [
       ...(opts.mode === 'exempt'
         ? ['mfa:', `  exempt_users: [${opts.users.map((u) => u.name).join(', ')}]`]
         : []),
@@ -164,9 +160,8 @@ export async function startOurProxy(opts: {
       'log:',
       `  level: ${opts.logLevel ?? 'info'}`,
       '  stats_interval_sec: 0',
-      '',
-    ].join('\n'),
-  );
+    ],
+  });
   // BENCH_PROXY_CLI: another build of the proxy (A/B experiments); default the repository's dist/.
   const cli = process.env.BENCH_PROXY_CLI ?? resolve('dist/cli/main.js');
   const node = [
