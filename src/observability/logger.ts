@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { TickBatch } from './tick-batch.js';
 
 export type { Logger } from 'pino';
 
@@ -33,6 +34,6 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
       redact: { paths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    opts.destination ?? pino.destination({ fd: 1, sync: false }),
+    opts.destination ?? new TickBatch(pino.destination({ fd: 1, sync: false })),
   );
 }

@@ -1,6 +1,7 @@
-import { createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { Attr, HEADER_LENGTH, MESSAGE_AUTHENTICATOR_LENGTH, PacketCode } from './codes.js';
 import type { Frame, RawAttribute } from './frame.js';
+import { hmacKey, md5 } from './md5.js';
 
 /**
  * What stands in octets 4..20 of the header while a digest is computed: the header's own authenticator,
@@ -13,23 +14,26 @@ export function digestEquals(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** A copy of the packet with `vector` in octets 4..20 (one copy is cheaper than several digest updates). */
-function withVector(raw: Buffer, vector: Vector, extra = 0): Buffer {
-  const copy = Buffer.allocUnsafe(raw.length + extra);
-  raw.copy(copy, 0);
-  if (vector === 'zero') copy.fill(0, 4, HEADER_LENGTH);
-  else if (vector !== 'header') vector.copy(copy, 4);
-  return copy;
+const ZERO_VECTOR = Buffer.alloc(16);
+
+/** Octets 4..20 as the digest sees them. */
+function vectorOf(raw: Buffer, vector: Vector): Buffer {
+  if (vector === 'header') return raw.subarray(4, HEADER_LENGTH);
+  return vector === 'zero' ? ZERO_VECTOR : vector;
 }
 
 /**
  * HMAC-MD5 over the packet with the Message-Authenticator value counted as sixteen zero octets
- * (RFC 3579 §3.2), with `vector` in octets 4..20 of the header.
+ * (RFC 3579 §3.2), with `vector` in octets 4..20 of the header. Hashed in parts: no copy.
  */
 export function hmacWithZeroedMa(raw: Buffer, maValueOffset: number, secret: Buffer, vector: Vector): Buffer {
-  const copy = withVector(raw, vector);
-  copy.fill(0, maValueOffset, maValueOffset + MESSAGE_AUTHENTICATOR_LENGTH);
-  return createHmac('md5', secret).update(copy).digest();
+  return hmacKey(secret).mac(
+    raw.subarray(0, 4),
+    vectorOf(raw, vector),
+    raw.subarray(HEADER_LENGTH, maValueOffset),
+    ZERO_VECTOR.subarray(0, MESSAGE_AUTHENTICATOR_LENGTH),
+    raw.subarray(maValueOffset + MESSAGE_AUTHENTICATOR_LENGTH),
+  );
 }
 
 /**
@@ -38,11 +42,7 @@ export function hmacWithZeroedMa(raw: Buffer, maValueOffset: number, secret: Buf
  * zero octets (RFC 2866 §3).
  */
 export function md5Authenticator(raw: Buffer, secret: Buffer, vector: 'zero' | Buffer): Buffer {
-  const copy = withVector(raw, vector, secret.length);
-  secret.copy(copy, raw.length);
-  const digest = hash('md5', copy, 'buffer');
-  copy.fill(0, raw.length);
-  return digest;
+  return md5(raw.subarray(0, 4), vectorOf(raw, vector), raw.subarray(HEADER_LENGTH), secret);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { createHmac, hash } from 'node:crypto';
 import { AppError, ErrorCodes } from '../shared/errors.js';
+import { hmacKey, md5 } from './md5.js';
 import { Attr, AUTHENTICATOR_LENGTH, HEADER_LENGTH, MESSAGE_AUTHENTICATOR_LENGTH } from './codes.js';
 
 /** Message-Authenticator on the wire: type, length, 16 octets (RFC 3579 §3.2). */
@@ -57,11 +57,12 @@ export function signMessageAuthenticator(
   secret: Buffer,
   vector?: Buffer,
 ): void {
-  const saved = vector === undefined ? undefined : Buffer.from(buf.subarray(4, HEADER_LENGTH));
-  if (vector !== undefined) vector.copy(buf, 4);
-  const mac = createHmac('md5', secret).update(buf.subarray(0, length)).digest();
+  const key = hmacKey(secret);
+  const mac =
+    vector === undefined
+      ? key.mac(buf.subarray(0, length))
+      : key.mac(buf.subarray(0, 4), vector, buf.subarray(HEADER_LENGTH, length));
   mac.copy(buf, maOffset + 2);
-  if (saved !== undefined) saved.copy(buf, 4);
 }
 
 /**
@@ -70,8 +71,7 @@ export function signMessageAuthenticator(
  * field. Wipes the secret from the spare room and returns the packet view.
  */
 export function sealPacket(buf: Buffer, length: number, secret: Buffer): Buffer {
-  secret.copy(buf, length);
-  const digest = hash('md5', buf, 'buffer');
+  const digest = md5(buf.subarray(0, length), secret);
   buf.fill(0, length);
   digest.copy(buf, 4, 0, AUTHENTICATOR_LENGTH);
   return buf.subarray(0, length);

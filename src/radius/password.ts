@@ -1,7 +1,7 @@
-import { hash } from 'node:crypto';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { AUTHENTICATOR_LENGTH } from './codes.js';
+import { md5 } from './md5.js';
 
 /** RFC 2865 §5.2: the hidden User-Password is 16 to 128 octets, a multiple of 16. */
 export const MAX_PASSWORD_LENGTH = 128;
@@ -15,20 +15,14 @@ export const MAX_SALTED_LENGTH = 239;
  * `encrypt` decides which side of the XOR is the ciphertext. Writes into `out` (same length as `input`).
  */
 function md5Chain(input: Buffer, out: Buffer, secret: Buffer, firstChain: Buffer, encrypt: boolean): void {
-  // One scratch buffer: secret || chain, hashed with the one-shot crypto.hash.
-  const scratch = Buffer.allocUnsafe(secret.length + firstChain.length);
-  secret.copy(scratch, 0);
-  firstChain.copy(scratch, secret.length);
-  let hashInput = scratch;
+  let chain = firstChain;
   for (let i = 0; i < input.length; i += BLOCK) {
-    const b = hash('md5', hashInput, 'buffer');
+    const b = md5(secret, chain);
     for (let j = 0; j < BLOCK; j++) out[i + j] = input[i + j]! ^ b[j]!;
+    b.fill(0);
     // The next block chains on this block's ciphertext.
-    const cipher = encrypt ? out : input;
-    hashInput = scratch.subarray(0, secret.length + BLOCK);
-    cipher.copy(hashInput, secret.length, i, i + BLOCK);
+    chain = (encrypt ? out : input).subarray(i, i + BLOCK);
   }
-  scratch.fill(0);
 }
 
 function requireAuthenticator(authenticator: Buffer): void {

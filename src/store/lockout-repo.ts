@@ -1,5 +1,6 @@
-import type { Database } from './database.js';
 import { identityKey } from '../shared/identity-key.js';
+import type { Database } from './database.js';
+import { LockoutIndex } from './lockout-index.js';
 
 export interface LockRecord {
   readonly identityId: string;
@@ -27,7 +28,15 @@ const toLock = (r: LockRow): LockRecord => ({
  * them. All times are Clock milliseconds. Policy (how many, how long) lives in factors/lockout.ts.
  */
 export class LockoutRepo {
-  constructor(private readonly db: Database) {}
+  /** Lets the many logins with no lockout state skip the DB (lockout-index.ts). */
+  private readonly index: LockoutIndex;
+
+  constructor(
+    private readonly db: Database,
+    index?: LockoutIndex,
+  ) {
+    this.index = index ?? new LockoutIndex(db);
+  }
 
   /**
    * Records a failure at `at` and returns how many failures the identity has after `since`
@@ -43,7 +52,9 @@ export class LockoutRepo {
         .run(identity, at);
       return this.countSince(identity, since);
     });
-    return tx.immediate();
+    const n = tx.immediate();
+    this.index.noteFailure(identity);
+    return n;
   }
 
   countSince(identityId: string, since: number): number {
@@ -68,15 +79,19 @@ export class LockoutRepo {
       this.db.prepare<[string]>('DELETE FROM auth_failures WHERE identity = ?').run(identity);
     });
     tx.immediate();
+    this.index.noteLock(identity);
   }
 
   /** The identity's lock record, expired or not (callers compare `until` with their clock). */
   getLock(identityId: string): LockRecord | undefined {
+    const identity = identityKey(identityId);
+    if (!this.index.mayBeLocked(identity)) return undefined;
     const row = this.db
       .prepare<[string], LockRow>(
         'SELECT identity, locked_at, locked_until, failures FROM lockouts WHERE identity = ?',
       )
-      .get(identityKey(identityId));
+      .get(identity);
+    if (!row) this.index.noteNoLock(identity);
     return row ? toLock(row) : undefined;
   }
 
@@ -94,12 +109,13 @@ export class LockoutRepo {
   /** Forgets the failures only (a successful login). */
   clearFailures(identityId: string): void {
     const identity = identityKey(identityId);
-    // Read first: every successful login lands here, and most have nothing to delete, so they
-    // should not cost a write transaction (an fsync with synchronous=FULL).
+    if (!this.index.mayHaveFailures(identity)) return;
+    // Read first: a failure may have aged out (and been pruned), and a write transaction costs more.
     const any = this.db
       .prepare<[string], { x: number }>('SELECT 1 AS x FROM auth_failures WHERE identity = ? LIMIT 1')
       .get(identity);
     if (any) this.db.prepare<[string]>('DELETE FROM auth_failures WHERE identity = ?').run(identity);
+    this.index.noteNoFailures(identity);
   }
 
   /** Forgets the lock and the failures (admin unlock). */
@@ -110,5 +126,7 @@ export class LockoutRepo {
       this.db.prepare<[string]>('DELETE FROM auth_failures WHERE identity = ?').run(identity);
     });
     tx.immediate();
+    this.index.noteNoLock(identity);
+    this.index.noteNoFailures(identity);
   }
 }

@@ -81,13 +81,13 @@ export class Transport {
     private readonly rng: Rng,
   ) {
     this.proxyStatePrefix = Buffer.from(rng.bytes(4));
+    const a = endpoint.address;
+    this.label = `${isIPv6(a) ? `[${a}]` : a}:${endpoint.port}`;
     for (let i = 0; i < sockets; i++) this.slots.push(this.openSlot());
   }
 
-  get label(): string {
-    const a = this.endpoint.address;
-    return `${isIPv6(a) ? `[${a}]` : a}:${this.endpoint.port}`;
-  }
+  /** host:port, [v6]:port; read per answer (audit), so computed once. */
+  readonly label: string;
 
   /**
    * Sends `req` and waits for its verified answer, retransmitting every `timeoutMs` up to `retries`
