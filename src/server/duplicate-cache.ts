@@ -1,9 +1,5 @@
 import type { Clock } from '../shared/clock.js';
 
-type Entry =
-  | { readonly inFlight: true; expires: number }
-  | { readonly inFlight: false; reply: Buffer; expires: number };
-
 export type DuplicateVerdict =
   | { readonly kind: 'new' }
   | { readonly kind: 'in_flight' }
@@ -12,20 +8,31 @@ export type DuplicateVerdict =
 /**
  * RFC 5080 §2.2.2: a retransmission (same source address and port, Identifier and Request
  * Authenticator) is not processed twice. While the first copy is in flight it is ignored; after the
- * answer, the cached reply is sent again for `windowMs`. This is what stops a gateway's retries from
- * triggering a second password check, a second lockout count, or a second push.
+ * answer, the cached reply is sent again. This is what stops a gateway's retries from triggering a
+ * second password check, a second lockout count, or a second push.
+ *
+ * Answered requests live in two generations that rotate every `windowMs`, so a reply is kept for at
+ * least `windowMs` and at most twice that, and expiry drops a whole generation at once. A sweep of
+ * every entry once a second (the first design) stalled the event loop for milliseconds at a few
+ * thousand requests per second, which showed as the proxy's p99 latency.
  */
 export class DuplicateCache {
-  private readonly entries = new Map<string, Entry>();
-  private nextSweep = 0;
+  /** Requests being processed: key → when they arrived. Small (bounded by concurrency). */
+  private readonly inFlight = new Map<string, number>();
+  private recent = new Map<string, Buffer>();
+  private older = new Map<string, Buffer>();
+  private rotateAt: number;
 
   constructor(
     private readonly clock: Clock,
     private readonly windowMs: number,
-    /** In-flight entries are dropped after this, in case a handler never completes. */
+    /** An in-flight entry is forgotten after this, in case a handler never completes. */
     private readonly inFlightMs = 120_000,
+    /** Bound on answered entries in one generation; reaching it rotates early. */
     private readonly maxEntries = 200_000,
-  ) {}
+  ) {
+    this.rotateAt = clock.now() + windowMs;
+  }
 
   static key(address: string, port: number, identifier: number, authenticator: Buffer): string {
     return `${address}|${port}|${identifier}|${authenticator.toString('latin1')}`;
@@ -34,42 +41,47 @@ export class DuplicateCache {
   /** Registers a request; tells whether it is new, in flight, or already answered. */
   begin(key: string): DuplicateVerdict {
     const now = this.clock.now();
-    this.sweep(now);
-    const entry = this.entries.get(key);
-    if (entry && entry.expires > now) {
-      return entry.inFlight ? { kind: 'in_flight' } : { kind: 'replay', reply: entry.reply };
-    }
-    if (this.entries.size >= this.maxEntries) this.evictOldest();
-    this.entries.set(key, { inFlight: true, expires: now + this.inFlightMs });
+    this.rotate(now);
+    const since = this.inFlight.get(key);
+    if (since !== undefined && now - since < this.inFlightMs) return { kind: 'in_flight' };
+    const reply = this.recent.get(key) ?? this.older.get(key);
+    if (reply !== undefined) return { kind: 'replay', reply };
+    this.inFlight.set(key, now);
     return { kind: 'new' };
   }
 
   /** Stores the reply for retransmissions. */
   complete(key: string, reply: Buffer): void {
-    this.entries.set(key, { inFlight: false, reply, expires: this.clock.now() + this.windowMs });
+    this.inFlight.delete(key);
+    this.rotate(this.clock.now());
+    if (this.recent.size >= this.maxEntries) this.shift(this.clock.now());
+    this.recent.set(key, reply);
   }
 
   /** Forgets a request that got no reply (dropped), so a retransmission is processed afresh. */
   abandon(key: string): void {
-    this.entries.delete(key);
+    this.inFlight.delete(key);
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.inFlight.size + this.recent.size + this.older.size;
   }
 
-  private sweep(now: number): void {
-    if (now < this.nextSweep) return;
-    this.nextSweep = now + 1000;
-    for (const [k, e] of this.entries) if (e.expires <= now) this.entries.delete(k);
+  private rotate(now: number): void {
+    if (now < this.rotateAt) return;
+    if (now >= this.rotateAt + this.windowMs) {
+      // Idle for more than a whole window: both generations are stale.
+      this.older = new Map();
+      this.recent = new Map();
+      this.rotateAt = now + this.windowMs;
+    } else this.shift(now);
+    // The in-flight map is small; stale entries (a handler that never completed) go here.
+    for (const [k, since] of this.inFlight) if (now - since >= this.inFlightMs) this.inFlight.delete(k);
   }
 
-  private evictOldest(): void {
-    // Map iteration is insertion order: the first entries are the oldest.
-    let n = Math.ceil(this.maxEntries / 10);
-    for (const k of this.entries.keys()) {
-      if (n-- <= 0) break;
-      this.entries.delete(k);
-    }
+  private shift(now: number): void {
+    this.older = this.recent;
+    this.recent = new Map();
+    this.rotateAt = now + this.windowMs;
   }
 }

@@ -1,11 +1,27 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 
 export type DatagramHandler = (msg: Buffer, rinfo: RemoteInfo, send: (reply: Buffer) => void) => void;
 
 /** 4 MiB, as FreeRADIUS's recv_buff: the kernel default (208 KiB) overflows under bursts. */
 const RECV_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * dgram resolves the destination of every unconnected send through `lookup`, by default
+ * dns.lookup, which for an IP literal still defers the send to the next tick and allocates for it.
+ * Replies always go to the literal address the request came from, so answer those at once.
+ */
+function literalLookup(
+  address: string,
+  family: number,
+  cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const f = isIP(address);
+  if (f !== 0) cb(null, address, f);
+  else dnsLookup(address, family, cb);
+}
 
 /** One bound UDP socket. Listens only where configured: one address, one port. */
 export class UdpListener {
@@ -17,7 +33,12 @@ export class UdpListener {
 
   static async bind(address: string, port: number, onMessage: DatagramHandler): Promise<UdpListener> {
     const v6 = isIPv6(address);
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, reuseAddr: false });
+    const socket = createSocket({
+      type: v6 ? 'udp6' : 'udp4',
+      ipv6Only: v6,
+      reuseAddr: false,
+      lookup: literalLookup as never,
+    });
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error) => {
         const code = (e as NodeJS.ErrnoException).code;
