@@ -243,3 +243,38 @@ export async function replyCode(port: number, packet: Buffer, timeoutMs = 2000):
     s.close();
   }
 }
+
+/**
+ * The Node floor (node-floor-proxy.mjs): the same proxy work without any product feature, to show
+ * how much of the gap to FreeRADIUS is Node itself and how much is ours.
+ */
+export async function startNodeFloor(opts: {
+  homePort: number;
+  homeSecret: string;
+  clientSecret: string;
+  cpus?: string;
+}): Promise<{ child: ChildProcess; port: number; stop(): Promise<void> }> {
+  const port = await freeUdpPort();
+  const args = [
+    resolve('scripts/bench/node-floor-proxy.mjs'),
+    String(port),
+    String(opts.homePort),
+    opts.clientSecret,
+    opts.homeSecret,
+  ];
+  const child = opts.cpus
+    ? spawn('taskset', ['-c', opts.cpus, process.execPath, ...args], { stdio: 'ignore' })
+    : spawn(process.execPath, args, { stdio: 'ignore' });
+  await waitForPort(port);
+  return {
+    child,
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        const done = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await done;
+      }
+    },
+  };
+}
