@@ -1,8 +1,9 @@
-import { createGuardrails, verify } from 'otplib';
+import { createGuardrails, verifySync } from 'otplib';
 import type { SecondFactorPort } from '../pipeline/ports.js';
 import type { Clock, Rng } from '../shared/clock.js';
 import { type Result, err, ok } from '../shared/result.js';
 import type { TokenInfo, TokenRepo } from '../store/token-repo.js';
+import { nodeOtpCrypto } from './otp-crypto.js';
 
 export type TotpResult =
   | { readonly kind: 'ok'; readonly tokenId: number; readonly step: number }
@@ -29,6 +30,17 @@ export interface TotpDeps {
 // New enrolments get 20 bytes (generateTotpSecret).
 const guardrails = createGuardrails({ MIN_SECRET_BYTES: 10 });
 
+/** One compiled pattern per code length (6 or 8): a malformed code never reaches otplib. */
+const CODE_PATTERNS = new Map<number, RegExp>();
+function codePattern(digits: number): RegExp {
+  let re = CODE_PATTERNS.get(digits);
+  if (re === undefined) {
+    re = new RegExp(`^\\d{${digits}}$`);
+    CODE_PATTERNS.set(digits, re);
+  }
+  return re;
+}
+
 /** TOTP (RFC 6238) over the enrolments in TokenRepo. The only importer of otplib. */
 export class TotpFactor implements SecondFactorPort {
   constructor(private readonly deps: TotpDeps) {}
@@ -54,7 +66,7 @@ export class TotpFactor implements SecondFactorPort {
     let replayed = false;
     // Any of the identity's tokens may match (a phone and a backup hardware token).
     for (const { token, secret } of enrolled) {
-      const m = await this.match(token, secret, code, epoch);
+      const m = this.match(token, secret, code, epoch);
       if (m.kind === 'replayed') replayed = true;
       if (m.kind !== 'ok') continue;
       if (!consume) return { kind: 'ok', tokenId: token.id, step: m.step };
@@ -68,14 +80,14 @@ export class TotpFactor implements SecondFactorPort {
     return replayed ? { kind: 'replayed' } : { kind: 'bad_code' };
   }
 
-  private async match(
+  private match(
     token: TokenInfo,
     secret: Buffer,
     code: string,
     epoch: number,
-  ): Promise<{ kind: 'replayed' | 'no' } | { kind: 'ok'; step: number }> {
+  ): { kind: 'replayed' | 'no' } | { kind: 'ok'; step: number } {
     // otplib throws on a wrong length or non-digits; a malformed code is just a wrong code.
-    if (!new RegExp(`^\\d{${token.digits}}$`).test(code)) return { kind: 'no' };
+    if (!codePattern(token.digits).test(code)) return { kind: 'no' };
     const tolerance = this.deps.options.window * token.period;
     const base = {
       secret: new Uint8Array(secret),
@@ -86,6 +98,7 @@ export class TotpFactor implements SecondFactorPort {
       epoch,
       epochTolerance: tolerance,
       guardrails,
+      crypto: nodeOtpCrypto,
     };
     try {
       const last = token.lastStep;
@@ -93,13 +106,13 @@ export class TotpFactor implements SecondFactorPort {
       // it there still rejects every step in the window, which is what the replay guard wants.
       const maxStep = Math.floor((epoch + tolerance) / token.period);
       const after = last === null ? undefined : Math.min(last, maxStep);
-      const fresh = await verify({ ...base, ...(after === undefined ? {} : { afterTimeStep: after }) });
+      const fresh = verifySync({ ...base, ...(after === undefined ? {} : { afterTimeStep: after }) });
       // v13 returns an object, always truthy: test .valid, never the result itself.
       // ('timeStep' in: the functional API's type also covers HOTP results, which have none.)
       if (fresh.valid && 'timeStep' in fresh) return { kind: 'ok', step: fresh.timeStep };
       if (after === undefined) return { kind: 'no' };
       // Not fresh: a correct code for a step already used is a replay, worth its own reason code.
-      const any = await verify(base);
+      const any = verifySync(base);
       return any.valid ? { kind: 'replayed' } : { kind: 'no' };
     } catch {
       return { kind: 'no' };
