@@ -152,7 +152,7 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
       t('FreeRADIUS proxy (threads)', frPap.port, frPap.fr.child.pid!),
       t('FreeRADIUS proxy -t', frPapT.port, frPapT.fr.child.pid!),
       // An anchor, not a contender: the same work with no feature at all (node-floor-proxy.mjs).
-      t('Node floor (no features)', floor.port, floor.child.pid!),
+      t('plain Node proxy (no features)', floor.port, floor.child.pid!),
     ];
     // Sanity: every target accepts before anything is timed.
     const probeFor = (x: Target) =>
@@ -204,7 +204,7 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
     }
     process.stdout.write(
       `  ratio ours / better FreeRADIUS proxy, median of same-rep ratios: ${fmt(median(ratios), 2)} (target ≥ 1.0)\n` +
-        `  ratio Node floor / better FreeRADIUS proxy: ${fmt(median(floorVsFr), 2)}; ours / Node floor: ${fmt(median(floorRatios), 2)}\n`,
+        `  ratio plain Node proxy / better FreeRADIUS proxy: ${fmt(median(floorVsFr), 2)}; ours / plain Node proxy: ${fmt(median(floorRatios), 2)}\n`,
     );
 
     const reps3 = Math.min(3, opts.reps);
