@@ -5,11 +5,15 @@ import { createLogger } from '../observability/logger.js';
 import { isAppError } from '../shared/errors.js';
 import { configFrom } from './config-option.js';
 import { fail } from './io.js';
+import { tuneRuntime } from './runtime-tuning.js';
 
 /** `serve`: foreground, JSON logs on stdout, SIGHUP reloads, SIGTERM/SIGINT stop cleanly. */
 export async function serveCommand(opts: { config?: string }): Promise<void> {
   const loaded = configFrom(opts.config);
   const log = createLogger({ level: loaded.config.log.level });
+  const tuned = tuneRuntime();
+  if (tuned.length > 0)
+    log.info({ event: 'runtime_tuning', v8_flags: tuned }, `one CPU available: V8 ${tuned.join(' ')}`);
   if (!opts.config) process.stderr.write(`${defaultBanner(loadDefaultConfig().secretFile)}\n`);
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
