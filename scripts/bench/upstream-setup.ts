@@ -126,6 +126,8 @@ export async function startOurProxy(opts: {
   cpuProf?: boolean;
   /** 'warn' turns the per-request audit line off (to show what it costs). */
   logLevel?: 'info' | 'warn';
+  /** More top-level config lines (experiments). */
+  extra?: string[];
 }): Promise<OurProxy> {
   const port = await freeUdpPort();
   const dataDir = join(opts.dir, `${opts.name}-data`);
@@ -160,6 +162,7 @@ export async function startOurProxy(opts: {
       'log:',
       `  level: ${opts.logLevel ?? 'info'}`,
       '  stats_interval_sec: 0',
+      ...(opts.extra ?? []),
     ],
   });
   // BENCH_PROXY_CLI: another build of the proxy (A/B experiments); default the repository's dist/.
