@@ -42,14 +42,16 @@ export async function spawnProxy(configFile: string, cpus?: string): Promise<Pro
   return {
     child,
     logs,
-    async stop() {
-      if (child.exitCode === null) {
-        const done = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await done;
-      }
-    },
+    stop: () => stopChild(child),
   };
+}
+
+/** SIGTERM, then wait for the exit (a no-op when the process has already gone). */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await done;
 }
 
 export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');

@@ -13,7 +13,7 @@ import {
   startFreeRadius,
 } from '../../test/helpers/freeradius.js';
 import { freeUdpPort } from '../../test/helpers/ports.js';
-import { writeBenchConfig } from './proxy-process.js';
+import { stopChild, writeBenchConfig } from './proxy-process.js';
 
 /** One benchmark user: PAP password at the home server, TOTP seed at the proxies. */
 export interface BenchUser {
@@ -198,13 +198,7 @@ export async function startOurProxy(opts: {
   return {
     child,
     port,
-    async stop() {
-      if (child.exitCode === null) {
-        const done = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await done;
-      }
-    },
+    stop: () => stopChild(child),
   };
 }
 
@@ -272,12 +266,6 @@ export async function startNodeFloor(opts: {
   return {
     child,
     port,
-    async stop() {
-      if (child.exitCode === null) {
-        const done = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await done;
-      }
-    },
+    stop: () => stopChild(child),
   };
 }
