@@ -31,7 +31,7 @@ export function hmacWithZeroedMa(raw: Buffer, maValueOffset: number, secret: Buf
     raw.subarray(0, 4),
     vectorOf(raw, vector),
     raw.subarray(HEADER_LENGTH, maValueOffset),
-    ZERO_VECTOR.subarray(0, MESSAGE_AUTHENTICATOR_LENGTH),
+    ZERO_VECTOR, // the MA value counted as zeros: 16 octets, the same length
     raw.subarray(maValueOffset + MESSAGE_AUTHENTICATOR_LENGTH),
   );
 }

@@ -38,16 +38,7 @@ export async function radclient(opts: {
     opts.command ?? 'auth',
     opts.secret,
   ];
-  const child = spawn('radclient', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.end(`${input}\n`);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  await new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const out = await runRadclient(args, input);
   const received = /Received (Access-\w+|Accounting-Response)/.exec(out);
   const attributes: Record<string, string[]> = {};
   if (received) {
@@ -64,6 +55,21 @@ export async function radclient(opts: {
   const state = stateHex?.startsWith('0x') ? Buffer.from(stateHex.slice(2), 'hex') : undefined;
   if (state) registerSensitive(state, stateHex);
   return { code: received ? received[1]! : 'timeout', attributes, state, raw: out };
+}
+
+/** Runs radclient with `args`, one request line on stdin; resolves with stdout and stderr together. */
+export async function runRadclient(args: readonly string[], input: string): Promise<string> {
+  const child = spawn('radclient', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(`${input}\n`);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  await new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return out;
 }
 
 export const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { type RunningApp, startApp } from '../../../src/app.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { freeUdpPort } from '../../helpers/ports.js';
+import { runRadclient } from '../../helpers/radclient.js';
 import { logFile, registerSensitive } from '../../helpers/sensitive.js';
 
 export interface AcctProxy {
@@ -77,18 +77,11 @@ export async function radAcct(
   attrs: string[],
   timeoutSec = 2,
 ): Promise<AcctReply> {
-  const child = spawn('radclient', ['-x', '-t', String(timeoutSec), '-r', '1', server, 'acct', secret], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stdin.end(`${attrs.join(', ')}\n`);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  await new Promise<void>((resolve) => child.on('close', () => resolve()));
+  // A list, not radclient()'s record: accounting tests send several Proxy-State attributes.
+  const out = await runRadclient(
+    ['-x', '-t', String(timeoutSec), '-r', '1', server, 'acct', secret],
+    attrs.join(', '),
+  );
   const received = out.indexOf('Received Accounting-Response');
   if (received < 0) return { code: 'timeout', proxyStates: [] };
   const proxyStates = [...out.slice(received).matchAll(/^\s+Proxy-State = (\S+)$/gm)].map((m) => m[1]!);
