@@ -11,6 +11,7 @@ import type { ReasonCode } from './pipeline/reasons.js';
 import type { Logger } from './observability/logger.js';
 import { StatsReporter } from './observability/stats-reporter.js';
 import { AccessPipeline } from './pipeline/access-pipeline.js';
+import { FactorRegistry } from './pipeline/factor-registry.js';
 import type { PrimaryAuthenticator } from './pipeline/types.js';
 import { loadDictionaries } from './radius/dictionary.js';
 import { ClientTable } from './server/client-table.js';
@@ -48,17 +49,13 @@ export interface RunningApp {
 function createPrimary(
   config: Readonly<Config>,
   store: Store,
-  deps: { readonly clock: Clock; readonly log: Logger; readonly isLocked: (identityId: string) => boolean },
+  deps: { readonly clock: Clock; readonly log: Logger },
 ): PrimaryAuthenticator {
   switch (config.directory.type) {
     case 'ldap':
-      return new LdapDirectory(config.directory, {
-        clock: deps.clock,
-        logger: deps.log,
-        // Issue 3: the lockout applies before the bind, by the identity the directory found, so a
-        // spray through the gateway cannot push AD accounts into AD's own lockout.
-        preBind: (identity) => (deps.isLocked(identity.id) ? 'user_locked_out' : null),
-      });
+      // The lockout gate runs before the bind, by the identity the directory found (the pipeline's
+      // prepare step), so a spray through the gateway cannot push AD accounts into AD's lockout.
+      return new LdapDirectory(config.directory, { clock: deps.clock, logger: deps.log });
     case 'radius':
       // Issue 5: NPS / FreeRADIUS upstream; sockets open now, health probes run until close().
       return new RadiusDirectory(config.directory, { clock: deps.clock, log: deps.log });
@@ -90,18 +87,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const counters = new Counters();
   const challenges = new ChallengeStore(clock, rng);
   const duplicates = new DuplicateCache(clock, config.radius.duplicate_window_sec * 1000);
-  // The lockout in force (rebuilt with the config on reload); the directory asks it before a bind.
-  let lockoutNow: LockoutPolicy | undefined;
-  const isLocked = (id: string): boolean => lockoutNow?.status(id).locked ?? false;
-  let primary = createPrimary(config, store, { clock, log, isLocked });
+  let primary = createPrimary(config, store, { clock, log });
+  // One lockout gate for the life of the process: its in-flight counts must survive a reload, or a
+  // burst straddling a SIGHUP would get a fresh allowance.
+  let lockout: LockoutPolicy | undefined;
 
-  const buildRuntime = (cfg: Readonly<Config>, prim: PrimaryAuthenticator): Runtime => {
-    const totp = new TotpFactor({
-      tokens: store.tokens,
-      clock,
-      options: { digits: cfg.totp.digits, period: cfg.totp.period, window: cfg.totp.window },
-    });
-    const lockout = new LockoutPolicy({
+  const lockoutPolicy = (cfg: Readonly<Config>, previous: LockoutPolicy | undefined): LockoutPolicy =>
+    new LockoutPolicy({
       repo: store.lockouts,
       clock,
       options: {
@@ -109,16 +101,24 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         windowSec: cfg.lockout.window_sec,
         lockSec: cfg.lockout.lock_sec,
       },
+      ...(previous ? { inFlight: previous.inFlightCounts } : {}),
       onLocked: (identityId, until) =>
         log.warn(
           { event: 'lockout', identity: identityId, until: new Date(until).toISOString() },
           `user ${identityId} locked out`,
         ),
     });
-    lockoutNow = lockout;
+
+  const buildRuntime = (cfg: Readonly<Config>, prim: PrimaryAuthenticator): Runtime => {
+    const totp = new TotpFactor({
+      tokens: store.tokens,
+      clock,
+      options: { digits: cfg.totp.digits, period: cfg.totp.period, window: cfg.totp.window },
+    });
+    lockout = lockoutPolicy(cfg, lockout);
     const pipeline = new AccessPipeline({
       primary: prim,
-      factor: totp,
+      factors: new FactorRegistry([totp]),
       lockout,
       policy: new GroupPolicy(effectivePolicy(cfg), { exemptUsers: cfg.mfa.exempt_users }),
       rejectMessages: rejectMessages(cfg),
@@ -126,7 +126,6 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       options: {
         challengeTimeoutSec: cfg.mfa.challenge_timeout_sec,
         challengePrompt: cfg.mfa.challenge_prompt,
-        codeDigits: cfg.totp.digits,
       },
     });
     return {
@@ -213,7 +212,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       }
       const old = primary;
       if (JSON.stringify(next.config.directory) !== JSON.stringify(config.directory)) {
-        primary = createPrimary(next.config, store, { clock, log, isLocked });
+        primary = createPrimary(next.config, store, { clock, log });
         // In-flight requests hold the old runtime; close the old directory once they are done.
         void Promise.all([server.drain(), accounting?.server.drain()]).then(() => old.close());
       }

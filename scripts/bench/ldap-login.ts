@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { checkPassword } from '../../src/pipeline/check-password.js';
 import { pathToFileURL } from 'node:url';
 import { LdapDirectory } from '../../src/directory/ldap-directory.js';
 import { type SlapdHarness, slapdDirectoryConfig, ssha, startSlapd } from '../../test/helpers/slapd.js';
@@ -84,7 +85,7 @@ export async function benchLdapLogin(
               const t0 = performance.now();
               const r = await d.authenticate({
                 userName: uid(i),
-                password: Buffer.from(BENCH_PASSWORD(i)),
+                prepare: checkPassword(Buffer.from(BENCH_PASSWORD(i))),
                 correlationId: 'bench',
                 deadline: Date.now() + 30_000,
               });

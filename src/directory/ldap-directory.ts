@@ -84,10 +84,6 @@ export class LdapDirectory implements PrimaryAuthenticator {
   }
 
   async authenticate(req: PrimaryRequest): Promise<PrimaryResult> {
-    const password = req.password.toString('utf8');
-    // RFC 4513 §5.1.2: a simple bind with a DN and an empty password is an *unauthenticated* bind
-    // that many servers accept. It must never reach the directory.
-    if (password.length === 0) return { kind: 'fail', reason: Reasons.MISSING_PASSWORD };
     const session = this.connections.session();
     try {
       const found = await findUser(session, this.settings, req.userName);
@@ -95,6 +91,17 @@ export class LdapDirectory implements PrimaryAuthenticator {
       const id = found.identity.id;
       const stop = this.preBind ? await this.preBind(found.identity) : null;
       if (stop !== null) return { kind: 'fail', reason: stop, identityId: id };
+      // Groups before the bind (issue 9): the policy (an exempt group) decides how a concat field
+      // splits into password and code, and that must be known before the one bind.
+      const withGroups = await addGroups(session, this.groups, this.settings, found);
+      if (!withGroups.ok)
+        return this.fail(Reasons.DIRECTORY_UNAVAILABLE, withGroups.detail, req.correlationId, id);
+      const prepared = await req.prepare(withGroups.identity);
+      if (prepared.kind === 'stop') return { kind: 'fail', reason: prepared.reason, identityId: id };
+      const password = prepared.password.toString('utf8');
+      // RFC 4513 §5.1.2: a simple bind with a DN and an empty password is an *unauthenticated* bind
+      // that many servers accept. It must never reach the directory.
+      if (password.length === 0) return { kind: 'fail', reason: Reasons.MISSING_PASSWORD, identityId: id };
 
       // The one and only bind for this attempt: on any failure we answer, we never bind again.
       const bound = await session.bindUser(found.entry.dn, password);
@@ -105,9 +112,6 @@ export class LdapDirectory implements PrimaryAuthenticator {
             : Reasons.DIRECTORY_UNAVAILABLE;
         return this.fail(reason, bound.error.message, req.correlationId, id);
       }
-      const withGroups = await addGroups(session, this.groups, this.settings, found);
-      if (!withGroups.ok)
-        return this.fail(Reasons.DIRECTORY_UNAVAILABLE, withGroups.detail, req.correlationId, id);
       return { kind: 'ok', identity: withGroups.identity, attributes: [] };
     } finally {
       await session.release();

@@ -1,5 +1,5 @@
 import { createGuardrails, verifySync } from 'otplib';
-import type { SecondFactorPort } from '../pipeline/ports.js';
+import type { Factor, FactorStart } from '../pipeline/ports.js';
 import type { Clock, Rng } from '../shared/clock.js';
 import { type Result, err, ok } from '../shared/result.js';
 import type { TokenInfo, TokenRepo } from '../store/token-repo.js';
@@ -42,11 +42,21 @@ function codePattern(digits: number): RegExp {
 }
 
 /** TOTP (RFC 6238) over the enrolments in TokenRepo. The only importer of otplib. */
-export class TotpFactor implements SecondFactorPort {
-  constructor(private readonly deps: TotpDeps) {}
+export class TotpFactor implements Factor {
+  readonly kind = 'totp';
+  readonly codeLengths: readonly number[];
 
-  isEnrolled(identityId: string): boolean {
+  constructor(private readonly deps: TotpDeps) {
+    this.codeLengths = [deps.options.digits];
+  }
+
+  async isEnrolled(identityId: string): Promise<boolean> {
     return this.deps.tokens.hasAny(identityId);
+  }
+
+  /** The code is already in the user's app: just ask for it. */
+  async start(_identity: unknown, ctx: { readonly prompt: string }): Promise<FactorStart> {
+    return { kind: 'prompt', prompt: ctx.prompt };
   }
 
   /** Verifies and consumes: a code accepted here is never accepted again for the same token. */

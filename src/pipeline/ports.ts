@@ -1,27 +1,107 @@
 import type { Identity, ReplyAttribute } from './types.js';
 
-/** The second factor as the pipeline sees it (src/factors/totp.ts implements it with otplib). */
+/**
+ * The pipeline's ports. Every one is async, so an implementation on shared state (Redis, for
+ * several nodes) drops in without touching the pipeline; the embedded defaults are SQLite and
+ * in-memory. Expected outcomes are results, never exceptions.
+ */
+
+/** What a factor says about a code. */
 export type FactorResult =
   | { readonly kind: 'ok' }
   | { readonly kind: 'bad_code' }
   | { readonly kind: 'replayed' }
   | { readonly kind: 'not_enrolled' };
 
-export interface SecondFactorPort {
-  isEnrolled(identityId: string): boolean;
-  /** Verifies and consumes the code: a code is accepted once only. */
-  verify(identityId: string, code: string): Promise<FactorResult>;
-  /** Verifies without consuming (auto mode decides whether trailing digits are a code before the bind). */
-  check(identityId: string, code: string): Promise<FactorResult>;
+/** The deadline and cancellation every step gets. */
+export interface StepContext {
+  readonly correlationId: string;
+  /** Clock ms by which the gateway must have its answer (its `nas_timeout` budget). */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
 }
 
+/** How a factor wants to be asked, once the password check passed. */
+export type FactorStart =
+  /** Ask by Access-Challenge (TOTP: the code is already in the app; SMS: sent just now). */
+  | { readonly kind: 'prompt'; readonly prompt: string }
+  /** The factor's service could not start (every SMS provider failed, a budget tripped). */
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+/**
+ * A second factor as a plug-in (`totp`, later `sms`, `push`): the same lifecycle for each. The
+ * registry asks `isEnrolled`, the pipeline calls `start` once the password check passed, `verify`
+ * for a typed code (consuming it: a code works once), `check` to peek (auto mode), `cancel` when a
+ * login ends before the factor did.
+ */
+export interface Factor {
+  readonly kind: string;
+  /** Lengths of the codes this factor accepts typed after the password (concat mode). */
+  readonly codeLengths: readonly number[];
+  isEnrolled(identityId: string): Promise<boolean>;
+  start(identity: Identity, ctx: StepContext & { readonly prompt: string }): Promise<FactorStart>;
+  verify(identityId: string, code: string, ctx: StepContext): Promise<FactorResult>;
+  /** Verifies without consuming (auto mode decides whether trailing digits are a code). */
+  check(identityId: string, code: string, ctx: StepContext): Promise<FactorResult>;
+  cancel?(identityId: string, ctx: StepContext): Promise<void>;
+}
+
+/** A lock in force, or the limit of attempts (finished failures plus those in flight) reached. */
+export interface LockedOut {
+  readonly kind: 'locked';
+  readonly until?: number;
+}
+
+/** One reserved password or code check; give it back exactly once, whatever the outcome. */
+export interface AttemptSlot {
+  readonly kind: 'slot';
+  release(): void;
+}
+
+/**
+ * The lockout gate. `acquire` reserves one check: it refuses once the failures inside the window
+ * plus the checks still in flight reach the limit, so a burst of simultaneous attempts gets no
+ * further than the same attempts one after the other.
+ */
 export interface LockoutPort {
-  status(identityId: string): { readonly locked: boolean; readonly until?: number };
-  registerFailure(identityId: string): { readonly locked: boolean; readonly until?: number };
-  registerSuccess(identityId: string): void;
+  acquire(identityId: string): Promise<AttemptSlot | LockedOut>;
+  recordFailure(identityId: string): Promise<void>;
+  recordSuccess(identityId: string): Promise<void>;
 }
 
-/** What the policy says about an identity that passed the primary check. */
+/** A pending Access-Challenge, as the pipeline stores it until the gateway sends the answer. */
+export interface PendingChallenge {
+  readonly clientName: string;
+  /** The User-Name as the gateway sent it, compared case-insensitively on the answer. */
+  readonly userName: string;
+  readonly identityId: string;
+  readonly correlationId: string;
+  readonly expiresAt: number;
+  /** Attributes earned by the primary check (directory policy, upstream Accept), for the final Accept. */
+  readonly attributes: readonly ReplyAttribute[];
+  /** A factor kind ('totp', 'sms', …) whose code we asked for, or 'upstream' for the upstream's own question. */
+  readonly kind: string;
+  readonly upstreamState?: Buffer;
+  /** The policy rule that decided (for the audit line of the answer). */
+  readonly rule?: string;
+}
+
+export type TakeResult =
+  | { readonly kind: 'ok'; readonly challenge: PendingChallenge }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'expired'; readonly challenge: PendingChallenge }
+  | { readonly kind: 'mismatch'; readonly challenge: PendingChallenge };
+
+/** Issues a State and takes it back once (RFC 2865 §5.24: State is opaque to the gateway). */
+export interface ChallengePort {
+  issue(
+    challenge: Omit<PendingChallenge, 'expiresAt'>,
+    ttlMs: number,
+  ): Promise<{ readonly state: Buffer; readonly expiresAt: number } | undefined>;
+  take(state: Buffer, clientName: string, userName: string): Promise<TakeResult>;
+}
+
+/** What the policy says about an identity. */
 export interface PolicyOutcome {
   readonly allowed: boolean;
   readonly rule: string;

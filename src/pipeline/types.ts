@@ -27,9 +27,23 @@ export interface Identity {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * What a directory must do before its one password check, once it knows who is logging in: the
+ * pipeline decides there, with the identity (and its groups) in hand, whether the login may go on
+ * (lockout, in-flight attempts) and which part of the typed field is the password (concat: an
+ * exempt user's password may end in digits). Exactly one check follows a `check`, none a `stop`.
+ */
+export type Prepared =
+  | { readonly kind: 'check'; readonly password: Buffer }
+  | { readonly kind: 'stop'; readonly reason: ReasonCode };
+
 export interface PrimaryRequest {
   readonly userName: string;
-  readonly password: Buffer;
+  /**
+   * Called once the directory has found the user and before it checks the password (bind, hash,
+   * or forward). A directory that cannot find the user does not call it.
+   */
+  prepare(identity: Identity): Promise<Prepared>;
   /** The upstream's State when answering an upstream Access-Challenge. */
   readonly upstreamState?: Buffer;
   /** The original request's attributes, for directories that forward (upstream RADIUS). */
@@ -37,6 +51,8 @@ export interface PrimaryRequest {
   readonly correlationId: string;
   /** Absolute deadline (Clock ms) by which an answer is useful to the gateway. */
   readonly deadline: number;
+  /** Aborted when the answer is no longer wanted (drain, reload): stop waiting. */
+  readonly signal?: AbortSignal;
 }
 
 export type PrimaryResult =

@@ -1,32 +1,14 @@
 import NodeCache from 'node-cache';
-import type { ReplyAttribute } from '../pipeline/types.js';
+import type { ChallengePort, PendingChallenge, TakeResult } from '../pipeline/ports.js';
 import type { Clock, Rng } from '../shared/clock.js';
 
-/** What a pending Access-Challenge remembers until the gateway sends the answer. */
-export interface PendingChallenge {
-  readonly clientName: string;
-  /** The User-Name as the gateway sent it, compared case-insensitively on the answer. */
-  readonly userName: string;
-  readonly identityId: string;
-  readonly correlationId: string;
-  readonly expiresAt: number;
-  /** Attributes earned by the primary check (directory policy, upstream Accept), returned on the final Accept. */
-  readonly attributes: readonly ReplyAttribute[];
-  /** 'totp': we asked for the code. 'upstream': the upstream server asked its own question. */
-  readonly kind: 'totp' | 'upstream';
-  readonly upstreamState?: Buffer;
-}
-
-export type TakeResult =
-  | { readonly kind: 'ok'; readonly challenge: PendingChallenge }
-  | { readonly kind: 'unknown' }
-  | { readonly kind: 'expired'; readonly challenge: PendingChallenge }
-  | { readonly kind: 'mismatch'; readonly challenge: PendingChallenge };
+export type { PendingChallenge, TakeResult } from '../pipeline/ports.js';
 
 /** RFC 2865 §5.24 leaves State opaque; ours is random, single use, and bound to client and user. */
 export const STATE_BYTES = 18;
 
-export class ChallengeStore {
+/** The embedded ChallengePort: in this process's memory (a shared one for several nodes lives in Redis). */
+export class ChallengeStore implements ChallengePort {
   private readonly cache: NodeCache;
 
   constructor(
@@ -39,10 +21,10 @@ export class ChallengeStore {
   }
 
   /** Stores a challenge and returns its fresh State, or undefined when the store is full. */
-  issue(
+  async issue(
     challenge: Omit<PendingChallenge, 'expiresAt'>,
     ttlMs: number,
-  ): { state: Buffer; expiresAt: number } | undefined {
+  ): Promise<{ state: Buffer; expiresAt: number } | undefined> {
     const state = this.rng.bytes(STATE_BYTES);
     const expiresAt = this.clock.now() + ttlMs;
     try {
@@ -57,7 +39,7 @@ export class ChallengeStore {
    * Consumes a State: it is deleted whatever the outcome, so a State works once only.
    * The answer must come from the same client and for the same user.
    */
-  take(state: Buffer, clientName: string, userName: string): TakeResult {
+  async take(state: Buffer, clientName: string, userName: string): Promise<TakeResult> {
     const key = state.toString('base64');
     const challenge = this.cache.take<PendingChallenge>(key);
     if (!challenge) return { kind: 'unknown' };

@@ -57,6 +57,13 @@ export class LockoutRepo {
     return n;
   }
 
+  /** Failures after `since`; no query for the many identities with none (lockout-index.ts). */
+  failuresSince(identityId: string, since: number): number {
+    const identity = identityKey(identityId);
+    if (!this.index.mayHaveFailures(identity)) return 0;
+    return this.countSince(identity, since);
+  }
+
   countSince(identityId: string, since: number): number {
     return this.db
       .prepare<[string, number], { n: number }>(

@@ -78,6 +78,9 @@ export class RadiusDirectory implements PrimaryAuthenticator {
     const budget = req.deadline - this.clock.now();
     const limit = budget - answerMargin(budget);
     if (limit < 1) return { kind: 'fail', reason: Reasons.UPSTREAM_TIMEOUT, identityId: id };
+    // No lookup upstream: the identity is the login name, known (and gated) before the forward.
+    const prepared = await req.prepare({ id, loginName: req.userName });
+    if (prepared.kind === 'stop') return this.fail(prepared.reason, id);
 
     const attributes: Buffer[] = [rawTlv(Attr.UserName, Buffer.from(req.userName, 'utf8'))];
     let namesNas = false;
@@ -95,7 +98,7 @@ export class RadiusDirectory implements PrimaryAuthenticator {
       {
         code: PacketCode.AccessRequest,
         attributes,
-        password: req.password,
+        password: prepared.password,
         requireMessageAuthenticator: true,
       },
       limit,

@@ -1,4 +1,5 @@
 import { Client } from 'ldapts';
+import { checkPassword } from '../../../src/pipeline/check-password.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory, type LdapDirectoryOptions } from '../../../src/directory/ldap-directory.js';
 import type { PrimaryRequest, PrimaryResult } from '../../../src/pipeline/types.js';
@@ -23,7 +24,7 @@ function directory(over: Parameters<typeof sambaDirectoryConfig>[2] = {}, opts: 
 
 const req = (userName: string, password: string): PrimaryRequest => ({
   userName,
-  password: Buffer.from(password),
+  prepare: checkPassword(Buffer.from(password)),
   correlationId: 'ad',
   deadline: Date.now() + 10_000,
 });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { checkPassword } from '../../../src/pipeline/check-password.js';
 import { LdapDirectory } from '../../../src/directory/ldap-directory.js';
 import type { PrimaryRequest, PrimaryResult } from '../../../src/pipeline/types.js';
 import { type SlapdHarness, slapdDirectoryConfig, startSlapd } from '../../helpers/slapd.js';
@@ -13,7 +14,7 @@ function directory(over: Parameters<typeof slapdDirectoryConfig>[1] = {}): LdapD
 }
 
 function req(userName: string, password: string): PrimaryRequest {
-  return { userName, password: Buffer.from(password), correlationId: 't', deadline: Date.now() + 10_000 };
+  return { userName, prepare: checkPassword(Buffer.from(password)), correlationId: 't', deadline: Date.now() + 10_000 };
 }
 
 function okIdentity(r: PrimaryResult) {
@@ -69,6 +70,7 @@ describe('LdapDirectory against slapd: find and bind', () => {
     expect(await directory().authenticate(req('alice', ''))).toEqual({
       kind: 'fail',
       reason: 'missing_password',
+      identityId: 'alice',
     });
   });
 

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { checkPassword } from '../../../src/pipeline/check-password.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../../src/directory/ldap-directory.js';
 import { ManualClock } from '../../../src/shared/clock.js';
@@ -20,7 +21,7 @@ function directory(over: Parameters<typeof slapdDirectoryConfig>[1]): LdapDirect
 
 const req = (userName: string, password: string): PrimaryRequest => ({
   userName,
-  password: Buffer.from(password),
+  prepare: checkPassword(Buffer.from(password)),
   correlationId: 'failover',
   deadline: Date.now() + 10_000,
 });

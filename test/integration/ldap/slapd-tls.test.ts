@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkPassword } from '../../../src/pipeline/check-password.js';
 import { LdapDirectory } from '../../../src/directory/ldap-directory.js';
 import type { PrimaryRequest } from '../../../src/pipeline/types.js';
 import { type SlapdHarness, slapdDirectoryConfig, startSlapd } from '../../helpers/slapd.js';
@@ -15,7 +16,7 @@ function directory(over: Parameters<typeof slapdDirectoryConfig>[1]): LdapDirect
 
 const req = (userName: string, password: string): PrimaryRequest => ({
   userName,
-  password: Buffer.from(password),
+  prepare: checkPassword(Buffer.from(password)),
   correlationId: 'tls',
   deadline: Date.now() + 10_000,
 });

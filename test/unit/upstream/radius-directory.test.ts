@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { checkPassword } from '../../../src/pipeline/check-password.js';
 import { rawTlv, vendorTlv } from '../../../src/radius/attributes.js';
 import { Attr, PacketCode } from '../../../src/radius/codes.js';
 import { loadDictionaries } from '../../../src/radius/dictionary.js';
@@ -29,7 +30,7 @@ describe('RadiusDirectory: the upstream answer as a PrimaryResult', () => {
   const auth = (over: Partial<Parameters<RadiusDirectory['authenticate']>[0]> = {}) =>
     dir.authenticate({
       userName: ' Alice ',
-      password: Buffer.from('pw'),
+      prepare: checkPassword(Buffer.from('pw')),
       correlationId: 'c1',
       deadline: clock.now() + 3000,
       ...over,

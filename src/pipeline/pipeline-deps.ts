@@ -1,0 +1,19 @@
+import type { FactorRegistry } from './factor-registry.js';
+import type { ChallengePort, LockoutPort, PolicyPort } from './ports.js';
+import type { ReasonCode } from './reasons.js';
+import type { PrimaryAuthenticator } from './types.js';
+
+/** Everything the pipeline's steps use: ports only, no concrete store. */
+export interface PipelineDeps {
+  readonly primary: PrimaryAuthenticator;
+  readonly factors: FactorRegistry;
+  readonly lockout: LockoutPort;
+  readonly policy: PolicyPort;
+  readonly challenges: ChallengePort;
+  readonly options: {
+    readonly challengeTimeoutSec: number;
+    readonly challengePrompt: string;
+  };
+  /** Reply-Message for particular reject reasons (e.g. an expired AD password); others get the generic one. */
+  readonly rejectMessages?: Readonly<Partial<Record<ReasonCode, string>>>;
+}

@@ -1,0 +1,116 @@
+import type { AccessRequest } from '../access-request.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
+import type { Factor, PolicyOutcome, StepContext } from '../ports.js';
+import { type ReasonCode, Reasons } from '../reasons.js';
+import type { Decision, Identity, ReplyAttribute } from '../types.js';
+import type { TypedCode } from './primary-step.js';
+
+const reject = (reason: ReasonCode, identityId: string): Decision => ({ kind: 'reject', reason, identityId });
+
+/** The policy step: accept without a code when policy says so; otherwise undefined. */
+export async function noFactorNeeded(
+  deps: PipelineDeps,
+  identity: Identity,
+  policy: PolicyOutcome,
+  enrolled: readonly Factor[],
+  attributes: readonly ReplyAttribute[],
+): Promise<Decision | undefined> {
+  if (policy.mfa === 'exempt') {
+    await deps.lockout.recordSuccess(identity.id);
+    return { kind: 'accept', reason: Reasons.MFA_EXEMPT, attributes, identityId: identity.id };
+  }
+  if (enrolled.length > 0) return undefined;
+  if (policy.unenrolled === 'allow') {
+    await deps.lockout.recordSuccess(identity.id);
+    return { kind: 'accept', reason: Reasons.UNENROLLED_ALLOWED, attributes, identityId: identity.id };
+  }
+  // `enroll` is refused by the config check until the enrolment portal exists.
+  return reject(Reasons.NOT_ENROLLED, identity.id);
+}
+
+/** The factor-answer step: a typed code, verified (and consumed) by the factors that take it. */
+export async function verifyCode(
+  deps: PipelineDeps,
+  identityId: string,
+  code: TypedCode,
+  attributes: readonly ReplyAttribute[],
+  ctx: StepContext,
+): Promise<Decision> {
+  let replayed = false;
+  let enrolled = false;
+  for (const f of code.factors) {
+    const r = await f.verify(identityId, code.value, ctx);
+    if (r.kind === 'ok') {
+      await deps.lockout.recordSuccess(identityId);
+      return { kind: 'accept', reason: Reasons.MFA_OK, attributes, identityId };
+    }
+    if (r.kind !== 'not_enrolled') enrolled = true;
+    if (r.kind === 'replayed') replayed = true;
+  }
+  if (!enrolled) return reject(Reasons.NOT_ENROLLED, identityId);
+  await deps.lockout.recordFailure(identityId);
+  return reject(replayed ? Reasons.CODE_REPLAYED : Reasons.BAD_CODE, identityId);
+}
+
+/**
+ * Factor choice and start: the first enrolled factor asks for its code by Access-Challenge. The
+ * challenge remembers the factor, the attributes earned so far and the policy rule.
+ */
+export async function startFactor(
+  deps: PipelineDeps,
+  req: AccessRequest,
+  identity: Identity,
+  enrolled: readonly Factor[],
+  attributes: readonly ReplyAttribute[],
+  rule: string | undefined,
+  ctx: StepContext,
+): Promise<Decision> {
+  const factor = enrolled[0]!;
+  const prompt = req.client.challengePrompt ?? deps.options.challengePrompt;
+  const started = await factor.start(identity, { ...ctx, prompt });
+  if (started.kind === 'unavailable') return reject(Reasons.INTERNAL_ERROR, identity.id);
+  return issueChallenge(deps, req, identity.id, {
+    kind: factor.kind,
+    attributes,
+    prompt: started.prompt,
+    ...(rule !== undefined ? { rule } : {}),
+  });
+}
+
+/** Stores a pending challenge and returns the Access-Challenge decision (a reject when the store is full). */
+export async function issueChallenge(
+  deps: PipelineDeps,
+  req: AccessRequest,
+  identityId: string,
+  c: {
+    readonly kind: string;
+    readonly attributes: readonly ReplyAttribute[];
+    readonly prompt: string;
+    readonly upstreamState?: Buffer;
+    readonly rule?: string;
+  },
+): Promise<Decision> {
+  const timeoutSec = deps.options.challengeTimeoutSec;
+  const issued = await deps.challenges.issue(
+    {
+      clientName: req.client.name,
+      userName: req.userName,
+      identityId,
+      correlationId: req.correlationId,
+      attributes: c.attributes,
+      kind: c.kind,
+      ...(c.upstreamState ? { upstreamState: c.upstreamState } : {}),
+      ...(c.rule !== undefined ? { rule: c.rule } : {}),
+    },
+    timeoutSec * 1000,
+  );
+  if (!issued) return reject(Reasons.INTERNAL_ERROR, identityId);
+  return {
+    kind: 'challenge',
+    reason: c.kind === 'upstream' ? Reasons.UPSTREAM_CHALLENGE : Reasons.CHALLENGE_ISSUED,
+    state: issued.state,
+    prompt: c.prompt,
+    timeoutSec,
+    identityId,
+  };
+}
