@@ -1,0 +1,514 @@
+import { describe, expect, it } from 'vitest';
+import type { MfaMode } from '../../../src/config/schema.js';
+import type { PolicyConfigInput } from '../../../src/policy/policy-schema.js';
+import type { ReasonCode } from '../../../src/pipeline/reasons.js';
+import { type FakeUser, harness, MemoryLockout, request } from '../../helpers/pipeline-fakes.js';
+
+/**
+ * The decision layer without UDP: (mode, primary result, policy, enrolled methods, factor result)
+ * → (decision kind, reason, audit fields), with a fake for every port.
+ */
+interface Row {
+  readonly name: string;
+  readonly mode: MfaMode;
+  readonly user?: Partial<FakeUser> & { enrolled?: boolean; code?: string; usedCode?: string };
+  readonly login?: string;
+  readonly typed: string | undefined;
+  readonly policy?: PolicyConfigInput;
+  readonly exemptUsers?: string[];
+  readonly primaryFails?: ReasonCode;
+  readonly failuresBefore?: number;
+  readonly expect: {
+    readonly kind: 'accept' | 'reject' | 'challenge';
+    readonly reason: ReasonCode;
+    readonly mode: string;
+    readonly rule?: string;
+    /** The passwords the directory checked (exactly one check, or none). */
+    readonly checked: string[];
+    readonly failuresAfter: number;
+  };
+}
+
+const PW = 'Secret-pw';
+const rows: Row[] = [
+  {
+    name: 'challenge: good password, enrolled → challenge',
+    mode: 'challenge',
+    typed: PW,
+    expect: {
+      kind: 'challenge',
+      reason: 'challenge_issued',
+      mode: 'challenge',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'challenge: wrong password counts one failure',
+    mode: 'challenge',
+    typed: 'nope',
+    expect: {
+      kind: 'reject',
+      reason: 'bad_password',
+      mode: 'challenge',
+      checked: ['nope'],
+      failuresAfter: 1,
+    },
+  },
+  {
+    name: 'challenge: unknown user, nothing counted',
+    mode: 'challenge',
+    login: 'ghost',
+    typed: PW,
+    expect: { kind: 'reject', reason: 'no_such_user', mode: 'challenge', checked: [], failuresAfter: 0 },
+  },
+  {
+    name: 'challenge: no password',
+    mode: 'challenge',
+    typed: undefined,
+    expect: { kind: 'reject', reason: 'missing_password', mode: 'challenge', checked: [], failuresAfter: 0 },
+  },
+  {
+    name: 'unenrolled, default reject',
+    mode: 'challenge',
+    typed: PW,
+    user: { enrolled: false },
+    expect: {
+      kind: 'reject',
+      reason: 'not_enrolled',
+      mode: 'challenge',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'unenrolled, allowed',
+    mode: 'challenge',
+    typed: PW,
+    user: { enrolled: false },
+    policy: { default: { unenrolled: 'allow' } },
+    expect: {
+      kind: 'accept',
+      reason: 'unenrolled_allowed',
+      mode: 'challenge',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'exempt by name',
+    mode: 'challenge',
+    typed: PW,
+    exemptUsers: ['alice'],
+    expect: {
+      kind: 'accept',
+      reason: 'mfa_exempt',
+      mode: 'challenge',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'not in allowed group (rule allow_groups)',
+    mode: 'challenge',
+    typed: PW,
+    policy: { allow_groups: ['vpn'] },
+    expect: {
+      kind: 'reject',
+      reason: 'not_in_allowed_group',
+      mode: 'challenge',
+      rule: 'allow_groups',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'the matching rule is in the audit (issue 9 item 7)',
+    mode: 'challenge',
+    typed: PW,
+    user: { groups: ['staff'] },
+    policy: { rules: [{ name: 'staff-rule', groups: ['staff'] }] },
+    expect: {
+      kind: 'challenge',
+      reason: 'challenge_issued',
+      mode: 'challenge',
+      rule: 'staff-rule',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'directory unavailable is not counted',
+    mode: 'challenge',
+    typed: PW,
+    primaryFails: 'directory_unavailable',
+    expect: {
+      kind: 'reject',
+      reason: 'directory_unavailable',
+      mode: 'challenge',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'locked: nothing is checked',
+    mode: 'challenge',
+    typed: PW,
+    failuresBefore: 5,
+    expect: { kind: 'reject', reason: 'user_locked_out', mode: 'challenge', checked: [], failuresAfter: 5 },
+  },
+  {
+    name: 'concat: password and valid code',
+    mode: 'concat',
+    typed: `${PW}123456`,
+    expect: {
+      kind: 'accept',
+      reason: 'mfa_ok',
+      mode: 'concat',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'concat: wrong code counts a failure',
+    mode: 'concat',
+    typed: `${PW}999999`,
+    expect: {
+      kind: 'reject',
+      reason: 'bad_code',
+      mode: 'concat',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 1,
+    },
+  },
+  {
+    name: 'concat: used code is code_replayed',
+    mode: 'concat',
+    typed: `${PW}111111`,
+    user: { usedCode: '111111' },
+    expect: {
+      kind: 'reject',
+      reason: 'code_replayed',
+      mode: 'concat',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 1,
+    },
+  },
+  {
+    name: 'concat: no code',
+    mode: 'concat',
+    typed: PW,
+    expect: {
+      kind: 'reject',
+      reason: 'missing_code',
+      mode: 'concat',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'concat: exempt user whose password ends in six digits (issue 9 item 4)',
+    mode: 'concat',
+    typed: 'Svc-pw-202611',
+    user: { password: 'Svc-pw-202611', mfaExempt: true },
+    expect: {
+      kind: 'accept',
+      reason: 'mfa_exempt',
+      mode: 'concat',
+      rule: 'default',
+      checked: ['Svc-pw-202611'],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'concat: exempt by group, password ends in digits',
+    mode: 'concat',
+    typed: 'Svc-pw-202611',
+    user: { password: 'Svc-pw-202611', groups: ['svc'] },
+    policy: { rules: [{ name: 'services', groups: ['svc'], mfa: 'exempt' }] },
+    expect: {
+      kind: 'accept',
+      reason: 'mfa_exempt',
+      mode: 'concat',
+      rule: 'services',
+      checked: ['Svc-pw-202611'],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'concat: unenrolled and allowed, password ends in digits',
+    mode: 'concat',
+    typed: 'Pw-123456',
+    user: { password: 'Pw-123456', enrolled: false },
+    policy: { default: { unenrolled: 'allow' } },
+    expect: {
+      kind: 'accept',
+      reason: 'unenrolled_allowed',
+      mode: 'concat',
+      rule: 'default',
+      checked: ['Pw-123456'],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'concat with delimiter',
+    mode: 'concat',
+    typed: `${PW},123456`,
+    expect: {
+      kind: 'accept',
+      reason: 'mfa_ok',
+      mode: 'concat',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'auto: valid trailing code → concat',
+    mode: 'auto',
+    typed: `${PW}123456`,
+    expect: {
+      kind: 'accept',
+      reason: 'mfa_ok',
+      mode: 'auto:concat',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'auto: digits that are no code stay in the password → challenge',
+    mode: 'auto',
+    typed: 'Pw-987654',
+    user: { password: 'Pw-987654' },
+    expect: {
+      kind: 'challenge',
+      reason: 'challenge_issued',
+      mode: 'auto:challenge',
+      rule: 'default',
+      checked: ['Pw-987654'],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'auto: a replayed code is code_replayed (issue 9 item 5)',
+    mode: 'auto',
+    typed: `${PW}111111`,
+    user: { usedCode: '111111' },
+    expect: {
+      kind: 'reject',
+      reason: 'code_replayed',
+      mode: 'auto:concat',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 1,
+    },
+  },
+  {
+    name: 'auto: no digits → challenge',
+    mode: 'auto',
+    typed: PW,
+    expect: {
+      kind: 'challenge',
+      reason: 'challenge_issued',
+      mode: 'auto:challenge',
+      rule: 'default',
+      checked: [PW],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'second factor only: the field is the code',
+    mode: 'second_factor_only',
+    typed: '123456',
+    expect: {
+      kind: 'accept',
+      reason: 'second_factor_only_ok',
+      mode: 'second_factor_only',
+      rule: 'default',
+      checked: [],
+      failuresAfter: 0,
+    },
+  },
+  {
+    name: 'second factor only: wrong code',
+    mode: 'second_factor_only',
+    typed: '000000',
+    expect: {
+      kind: 'reject',
+      reason: 'bad_code',
+      mode: 'second_factor_only',
+      rule: 'default',
+      checked: [],
+      failuresAfter: 1,
+    },
+  },
+  {
+    name: 'second factor only: empty field → challenge',
+    mode: 'second_factor_only',
+    typed: '',
+    expect: {
+      kind: 'challenge',
+      reason: 'challenge_issued',
+      mode: 'second_factor_only',
+      rule: 'default',
+      checked: [],
+      failuresAfter: 0,
+    },
+  },
+];
+
+describe('AccessPipeline decision table', () => {
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
+    const lockout = new MemoryLockout(5);
+    if (row.failuresBefore) lockout.failures.set('alice', row.failuresBefore);
+    const user: FakeUser = { password: row.user?.password ?? PW, ...row.user };
+    const h = harness({
+      users: { alice: user },
+      lockout,
+      ...(row.policy ? { policy: row.policy } : {}),
+      ...(row.exemptUsers ? { exemptUsers: row.exemptUsers } : {}),
+    });
+    if (row.user?.enrolled !== false) h.factor.enrolledIds.add('alice');
+    h.factor.valid.set('alice', row.user?.code ?? '123456');
+    if (row.user?.usedCode) h.factor.used.set('alice', new Set([row.user.usedCode]));
+    h.primary.failWith = row.primaryFails;
+
+    const req = request(row.login ?? 'alice', row.typed, {
+      mode: row.mode,
+      delimiter: row.typed?.includes(',') ? ',' : '',
+    });
+    const { decision, audit } = await h.pipeline.handle(req);
+
+    expect({ kind: decision.kind, reason: decision.reason }).toEqual({
+      kind: row.expect.kind,
+      reason: row.expect.reason,
+    });
+    expect(audit).toMatchObject({ correlationId: req.correlationId, mode: row.expect.mode });
+    expect(audit.rule).toBe(row.expect.rule);
+    expect(h.primary.checks.map((c) => c.password)).toEqual(row.expect.checked);
+    expect(lockout.failures.get('alice') ?? 0).toBe(row.expect.failuresAfter);
+    // Every slot is given back, whatever the outcome.
+    expect([...lockout.inFlight.values()].every((n) => n === 0)).toBe(true);
+  });
+});
+
+describe('AccessPipeline: challenge answers', () => {
+  it('the answer carries the first request’s correlation id and rule; a wrong one counts; a State works once', async () => {
+    const h = harness({
+      users: { alice: { password: PW, groups: ['staff'] } },
+      policy: { rules: [{ name: 'staff', groups: ['staff'] }] },
+    });
+    h.factor.enrolledIds.add('alice');
+    h.factor.valid.set('alice', '424242');
+    const first = await h.pipeline.handle(request('alice', PW));
+    expect(first.decision.kind).toBe('challenge');
+    const state = first.decision.kind === 'challenge' ? first.decision.state : Buffer.alloc(0);
+
+    const wrong = await h.pipeline.handle(request('alice', '000000', { state }));
+    expect(wrong.decision.reason).toBe('bad_code');
+    expect(wrong.audit).toMatchObject({
+      correlationId: first.audit.correlationId,
+      mode: 'challenge-answer',
+      rule: 'staff',
+    });
+    expect((h.lockout as MemoryLockout).failures.get('alice')).toBe(1);
+    // The State was consumed by the wrong answer.
+    expect((await h.pipeline.handle(request('alice', '424242', { state }))).decision.reason).toBe(
+      'state_unknown',
+    );
+
+    const again = await h.pipeline.handle(request('alice', PW));
+    const s2 = again.decision.kind === 'challenge' ? again.decision.state : Buffer.alloc(0);
+    const ok = await h.pipeline.handle(request('alice', '424242', { state: s2 }));
+    expect(ok.decision).toMatchObject({ kind: 'accept', reason: 'mfa_ok' });
+    expect(ok.audit.rule).toBe('staff');
+  });
+
+  it('an answer from another user is state_mismatch', async () => {
+    const h = harness({ users: { alice: { password: PW } } });
+    h.factor.enrolledIds.add('alice');
+    const first = await h.pipeline.handle(request('alice', PW));
+    const state = first.decision.kind === 'challenge' ? first.decision.state : Buffer.alloc(0);
+    expect((await h.pipeline.handle(request('mallory', '123456', { state }))).decision.reason).toBe(
+      'state_mismatch',
+    );
+  });
+
+  it('a wrong answer to an upstream challenge counts towards the lockout and gets its reject message (issue 9 item 3)', async () => {
+    const lockout = new MemoryLockout(5);
+    const h = harness({
+      users: { alice: { password: PW, upstreamChallenge: true, upstreamAnswer: '1234' } },
+      lockout,
+      rejectMessages: { upstream_reject: 'Wrong PIN' },
+    });
+    h.factor.enrolledIds.add('alice');
+    const first = await h.pipeline.handle(request('alice', PW));
+    expect(first.decision).toMatchObject({ kind: 'challenge', reason: 'upstream_challenge', prompt: 'PIN?' });
+    const state = first.decision.kind === 'challenge' ? first.decision.state : Buffer.alloc(0);
+    const wrong = await h.pipeline.handle(request('alice', '9999', { state }));
+    expect(wrong.decision).toMatchObject({
+      kind: 'reject',
+      reason: 'upstream_reject',
+      replyMessage: 'Wrong PIN',
+    });
+    expect(lockout.failures.get('alice')).toBe(1);
+    // The upstream was asked with the answer, as the one check of that request.
+    expect(h.primary.checks.map((c) => c.password)).toEqual([PW, '9999']);
+
+    const again = await h.pipeline.handle(request('alice', PW));
+    const s2 = again.decision.kind === 'challenge' ? again.decision.state : Buffer.alloc(0);
+    const right = await h.pipeline.handle(request('alice', '1234', { state: s2 }));
+    // Through the upstream's question, then our own code.
+    expect(right.decision).toMatchObject({ kind: 'challenge', reason: 'challenge_issued' });
+  });
+
+  it('a locked user’s upstream answer is refused without asking the upstream', async () => {
+    const lockout = new MemoryLockout(1);
+    const h = harness({
+      users: { alice: { password: PW, upstreamChallenge: true, upstreamAnswer: '1234' } },
+      lockout,
+    });
+    const first = await h.pipeline.handle(request('alice', PW));
+    const state = first.decision.kind === 'challenge' ? first.decision.state : Buffer.alloc(0);
+    lockout.failures.set('alice', 1);
+    expect((await h.pipeline.handle(request('alice', '1234', { state }))).decision.reason).toBe(
+      'user_locked_out',
+    );
+    expect(h.primary.checks).toHaveLength(1);
+  });
+});
+
+describe('AccessPipeline: the lockout holds against simultaneous attempts (issue 9 item 1)', () => {
+  it('300 simultaneous wrong passwords get exactly max_failures checks; another user is not held up', async () => {
+    const lockout = new MemoryLockout(5);
+    const h = harness({ users: { alice: { password: PW }, bob: { password: 'bob-pw' } }, lockout });
+    h.factor.enrolledIds.add('bob');
+    let release!: () => void;
+    h.primary.hold = new Promise((r) => {
+      release = r;
+    });
+    const burst = Array.from({ length: 300 }, (_, i) => h.pipeline.handle(request('alice', `wrong-${i}`)));
+    // While alice's five checks are held, the other 295 are already answered: locked out, no check.
+    await new Promise((r) => setImmediate(r));
+    expect(h.primary.checks.filter((c) => c.user === 'alice')).toHaveLength(5);
+    const bob = h.pipeline.handle(request('bob', 'bob-pw'));
+    await new Promise((r) => setImmediate(r));
+    expect(h.primary.checks.filter((c) => c.user === 'bob')).toHaveLength(1);
+    release();
+    const results = await Promise.all(burst);
+    const reasons = results.map((r) => r.decision.reason);
+    expect(reasons.filter((r) => r === 'bad_password')).toHaveLength(5);
+    expect(reasons.filter((r) => r === 'user_locked_out')).toHaveLength(295);
+    expect((await bob).decision.reason).toBe('challenge_issued');
+    expect(lockout.failures.get('alice')).toBe(5);
+  });
+});
