@@ -3,6 +3,8 @@ import { checkPassword } from '../../../src/pipeline/check-password.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory, type LdapDirectoryOptions } from '../../../src/directory/ldap-directory.js';
 import type { PrimaryRequest, PrimaryResult } from '../../../src/pipeline/types.js';
+import { burst } from '../../helpers/burst.js';
+import { startInProcess } from '../../helpers/in-process.js';
 import { type SambaAdHarness, sambaDirectoryConfig, startSambaAd } from '../../helpers/samba-ad.js';
 
 /**
@@ -70,6 +72,7 @@ beforeAll(async () => {
     user('bob'),
     user('carol'),
     user('locky'),
+    user('sprayed'),
     user('dis'),
     user('exp'),
     user('chg', '--must-change-at-next-login'),
@@ -210,5 +213,47 @@ describe('Samba AD: lockout safety', () => {
     expect(await badPwdCount('bob')).toBe(3);
     failures.clear(); // the core's lock expired
     expect(okIdentity(await d.authenticate(req('bob', PW))).id).toBe('bob');
+  });
+});
+
+describe('Samba AD: a simultaneous burst through the proxy (issue 9 item 1)', () => {
+  it('300 wrong passwords at once with max_failures 4: 4 binds, badPwdCount 4, the AD account not locked', async () => {
+    const p = await startInProcess({
+      clientYaml: ['mfa_mode: challenge'],
+      extraYaml: [
+        'directory:',
+        '  type: ldap',
+        '  flavour: ad',
+        `  servers: ["${h.url}"]`,
+        `  bind_dn: "CN=${SVC.name},CN=Users,${h.baseDn}"`,
+        `  bind_password: "${SVC.password}"`,
+        `  base_dn: "${h.baseDn}"`,
+        '  timeout_ms: 5000',
+        'lockout:',
+        '  max_failures: 4',
+      ],
+    });
+    try {
+      const replies = await burst(
+        p.port,
+        p.secret,
+        'sprayed',
+        Array.from({ length: 300 }, (_, i) => `spray-${i}`),
+      );
+      expect(replies).toHaveLength(300);
+      const reasons = p.audits().map((a) => a.reason);
+      expect(reasons.filter((r) => r === 'bad_password')).toHaveLength(4);
+      expect(reasons.filter((r) => r === 'user_locked_out')).toHaveLength(296);
+      expect(await badPwdCount('sprayed')).toBe(4);
+      const { searchEntries } = await admin.search(h.baseDn, {
+        filter: '(sAMAccountName=sprayed)',
+        attributes: ['lockoutTime'],
+      });
+      expect(Number(searchEntries[0]?.lockoutTime ?? 0)).toBe(0);
+    } finally {
+      await p.stop();
+    }
+    // The account itself still works: AD never saw its threshold (5).
+    expect(okIdentity(await directory().authenticate(req('sprayed', PW))).id).toBe('sprayed');
   });
 });
