@@ -16,6 +16,7 @@ import { loadDictionaries } from './radius/dictionary.js';
 import { ClientTable } from './server/client-table.js';
 import { Counters } from './server/counters.js';
 import { DecisionEncoder } from './server/decision-encoder.js';
+import { DropLog } from './server/drop-log.js';
 import { DuplicateCache } from './server/duplicate-cache.js';
 import { RadiusServer, type Runtime } from './server/radius-server.js';
 import { UdpListener } from './server/udp-listener.js';
@@ -90,6 +91,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const counters = new Counters();
   const challenges = new ChallengeStore(clock, rng);
   const duplicates = new DuplicateCache(clock, config.radius.duplicate_window_sec * 1000);
+  // Both listeners report drops here: rate-limited `dropped` events and per-source stats.
+  const drops = new DropLog(clock, log);
   // The lockout in force (rebuilt with the config on reload); the directory asks it before a bind.
   let lockoutNow: LockoutPolicy | undefined;
   const isLocked = (id: string): boolean => lockoutNow?.status(id).locked ?? false;
@@ -136,7 +139,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     };
   };
 
-  const server = new RadiusServer(buildRuntime(config, primary), { clock, rng, log, counters, duplicates });
+  const server = new RadiusServer(buildRuntime(config, primary), {
+    clock,
+    rng,
+    log,
+    counters,
+    duplicates,
+    drops,
+  });
   const listeners: UdpListener[] = [];
   try {
     for (const l of config.listen) {
@@ -151,7 +161,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   }
   let accounting: AccountingService | undefined;
   try {
-    accounting = await startAccounting({ config, primary, clock, log });
+    accounting = await startAccounting({ config, primary, clock, log, drops });
   } catch (e) {
     await Promise.all(listeners.map((x) => x.close()));
     await primary.close();
@@ -166,7 +176,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     ...(accounting
       ? { ...accounting.server.counters.snapshot(), acct_sessions: accounting.sessions.size }
       : {}),
-  }));
+  }), drops);
   stats.start(config.log.stats_interval_sec);
   log.info(
     {

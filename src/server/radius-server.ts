@@ -11,8 +11,9 @@ import type { Clock, Rng } from '../shared/clock.js';
 import type { ClientTable, RadiusClient } from './client-table.js';
 import type { Counters } from './counters.js';
 import type { DecisionEncoder } from './decision-encoder.js';
+import type { DropSink } from './drop-log.js';
 import type { DuplicateCache } from './duplicate-cache.js';
-import { admit, answerStatusServer, claimRequest } from './intake.js';
+import { admit, answerStatusServer, claimRequest, countDrop } from './intake.js';
 import { clientView } from './trusted-proxy.js';
 
 /** The parts that a SIGHUP reload swaps as one: in-flight requests keep the runtime they started with. */
@@ -28,6 +29,8 @@ export interface ServerDeps {
   readonly log: Logger;
   readonly counters: Counters;
   readonly duplicates: DuplicateCache;
+  /** Rate-limited `dropped` events with the source (issue 9 item 8); counters alone when absent. */
+  readonly drops?: DropSink;
 }
 
 /**
@@ -59,19 +62,19 @@ export class RadiusServer {
 
   onDatagram = (msg: Buffer, rinfo: RemoteInfo, send: (reply: Buffer) => void): void => {
     const runtime = this.runtime;
-    const { counters } = this.deps;
-    const admitted = admit(msg, rinfo.address, runtime.clients, counters);
+    const { counters, drops } = this.deps;
+    const admitted = admit(msg, rinfo, runtime.clients, counters, drops);
     if (!admitted) return;
     const { client, frame } = admitted;
     switch (frame.code) {
       case PacketCode.StatusServer:
-        answerStatusServer(frame, client, PacketCode.AccessAccept, counters, send);
+        answerStatusServer(frame, client, PacketCode.AccessAccept, counters, send, rinfo, drops);
         return;
       case PacketCode.AccessRequest:
         this.accessRequest(frame, client, rinfo, send, runtime);
         return;
       default:
-        counters.inc('dropped_unexpected_code');
+        countDrop(counters, drops, 'unexpected_code', rinfo, client);
     }
   };
 
@@ -82,12 +85,12 @@ export class RadiusServer {
     send: (reply: Buffer) => void,
     runtime: Runtime,
   ): void {
-    const { counters } = this.deps;
+    const { counters, drops } = this.deps;
     const decoded = decodeAccessRequest(frame, client.secret, {
       requireMessageAuthenticator: client.config.require_message_authenticator,
     });
     if (!decoded.ok) {
-      counters.inc(`dropped_${decoded.error}`);
+      countDrop(counters, drops, decoded.error, rinfo, client);
       return;
     }
     const key = claimRequest(this.deps.duplicates, rinfo, frame, counters, send);
@@ -148,7 +151,7 @@ export class RadiusServer {
     const { code, attributes } = runtime.encoder.encode(outcome.decision);
     const reply = buildResponse({ code, request: frame, secret: client.secret, attributes });
     if (!reply.ok) {
-      counters.inc('dropped_reply_too_long');
+      countDrop(counters, this.deps.drops, 'reply_too_long', rinfo, client);
       this.deps.duplicates.abandon(key);
       log.error(
         { event: 'reply_too_long', correlation_id: req.correlationId },
