@@ -12,7 +12,7 @@ interface Captures {
 }
 const methods = readFixture<Captures>('radclient-3.2.1-auth-methods.json');
 const methodSecret = Buffer.from(methods.secret);
-const captured = (name: string) => frameOf(hex(methods.requests.find((r) => r.name === name)!.request));
+const radclientCapture = (name: string) => hex(methods.requests.find((r) => r.name === name)!.request);
 
 const freeradius = readFixture<{ secret: string; exchanges: { name: string; request: string }[] }>(
   'freeradius-3.2.1-captures.json',
@@ -31,7 +31,7 @@ type Expected = Partial<Omit<AccessRequestPacket, 'password' | 'state' | 'attrib
 const table: [string, Buffer, Buffer, boolean, Expected | { error: string }][] = [
   [
     'radclient PAP with NAS attributes and State',
-    hex(methods.requests.find((r) => r.name === 'pap-nas-attributes')!.request),
+    radclientCapture('pap-nas-attributes'),
     methodSecret,
     true,
     {
@@ -48,49 +48,49 @@ const table: [string, Buffer, Buffer, boolean, Expected | { error: string }][] =
   ],
   [
     'radclient CHAP-Password',
-    hex(methods.requests.find((r) => r.name === 'chap-with-ma')!.request),
+    radclientCapture('chap-with-ma'),
     methodSecret,
     true,
     { userName: 'alice', password: undefined, authMethod: 'chap', messageAuthenticator: 'valid' },
   ],
   [
     'radclient MS-CHAP-Password → MS-CHAP-Response (v1)',
-    hex(methods.requests.find((r) => r.name === 'mschap-v1')!.request),
+    radclientCapture('mschap-v1'),
     methodSecret,
     true,
     { userName: 'alice', password: undefined, authMethod: 'mschap' },
   ],
   [
     'radclient MS-CHAP2-Response',
-    hex(methods.requests.find((r) => r.name === 'mschap-v2')!.request),
+    radclientCapture('mschap-v2'),
     methodSecret,
     true,
     { userName: 'alice', password: undefined, authMethod: 'mschapv2' },
   ],
   [
     'radclient EAP-Message with Message-Authenticator',
-    hex(methods.requests.find((r) => r.name === 'eap-identity-with-ma')!.request),
+    radclientCapture('eap-identity-with-ma'),
     methodSecret,
     false,
     { userName: 'alice', authMethod: 'eap', messageAuthenticator: 'valid' },
   ],
   [
     'radclient EAP-Message without Message-Authenticator (RFC 3579 §3.2), even when not required',
-    hex(methods.requests.find((r) => r.name === 'eap-identity-no-ma')!.request),
+    radclientCapture('eap-identity-no-ma'),
     methodSecret,
     false,
     { error: 'missing_message_authenticator' },
   ],
   [
     'radclient with no credentials at all',
-    hex(methods.requests.find((r) => r.name === 'no-credentials')!.request),
+    radclientCapture('no-credentials'),
     methodSecret,
     true,
     { userName: 'alice', password: undefined, authMethod: 'none', nasIpAddress: undefined },
   ],
   [
     'radclient PAP under the wrong secret',
-    hex(methods.requests.find((r) => r.name === 'pap-nas-attributes')!.request),
+    radclientCapture('pap-nas-attributes'),
     Buffer.from('testing124'),
     true,
     { error: 'bad_message_authenticator' },
@@ -172,7 +172,11 @@ describe('decodeAccessRequest (built packets: precedence and malformed parts)', 
 
   it('a User-Password wins over CHAP, MS-CHAP and EAP: it is what the proxy checks', () => {
     const r = decodeAccessRequest(
-      build([rawTlv(Attr.ChapPassword, Buffer.alloc(17, 1)), rawTlv(Attr.EapMessage, hex('0201000501')), pap]),
+      build([
+        rawTlv(Attr.ChapPassword, Buffer.alloc(17, 1)),
+        rawTlv(Attr.EapMessage, hex('0201000501')),
+        pap,
+      ]),
       secret,
     );
     expect(r.ok && r.value.authMethod).toBe('pap');
