@@ -109,6 +109,7 @@ export class RadiusServer {
       },
       userName: packet.userName ?? '',
       password: packet.password,
+      authMethod: packet.authMethod,
       state: packet.state,
       nas: {
         ip: packet.nasIpAddress,
@@ -179,6 +180,7 @@ export class RadiusServer {
         via: req.client.name !== client.name ? client.name : undefined,
         src: `${rinfo.address}:${rinfo.port}`,
         user: req.userName,
+        auth_method: req.authMethod,
         identity: outcome.audit.identityId,
         mode: outcome.audit.mode,
         rule: outcome.audit.rule,
