@@ -17,6 +17,7 @@ import { loadDictionaries } from './radius/dictionary.js';
 import { ClientTable } from './server/client-table.js';
 import { Counters } from './server/counters.js';
 import { DecisionEncoder } from './server/decision-encoder.js';
+import { DropLog } from './server/drop-log.js';
 import { DuplicateCache } from './server/duplicate-cache.js';
 import { RadiusServer, type Runtime } from './server/radius-server.js';
 import { UdpListener } from './server/udp-listener.js';
@@ -87,6 +88,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const counters = new Counters();
   const challenges = new ChallengeStore(clock, rng);
   const duplicates = new DuplicateCache(clock, config.radius.duplicate_window_sec * 1000);
+  // Both listeners report drops here: rate-limited `dropped` events and per-source stats.
+  const drops = new DropLog(clock, log);
   let primary = createPrimary(config, store, { clock, log });
   // One lockout gate for the life of the process: its in-flight counts must survive a reload, or a
   // burst straddling a SIGHUP would get a fresh allowance.
@@ -135,7 +138,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     };
   };
 
-  const server = new RadiusServer(buildRuntime(config, primary), { clock, rng, log, counters, duplicates });
+  const server = new RadiusServer(buildRuntime(config, primary), {
+    clock,
+    rng,
+    log,
+    counters,
+    duplicates,
+    drops,
+  });
   const listeners: UdpListener[] = [];
   try {
     for (const l of config.listen) {
@@ -150,7 +160,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   }
   let accounting: AccountingService | undefined;
   try {
-    accounting = await startAccounting({ config, primary, clock, log });
+    accounting = await startAccounting({ config, primary, clock, log, drops });
   } catch (e) {
     await Promise.all(listeners.map((x) => x.close()));
     await primary.close();
@@ -165,7 +175,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     ...(accounting
       ? { ...accounting.server.counters.snapshot(), acct_sessions: accounting.sessions.size }
       : {}),
-  }));
+  }), drops);
   stats.start(config.log.stats_interval_sec);
   log.info(
     {

@@ -5,7 +5,8 @@ import type { Frame } from '../radius/frame.js';
 import { buildResponse } from '../radius/response.js';
 import type { ClientTable, RadiusClient } from '../server/client-table.js';
 import type { DuplicateCache } from '../server/duplicate-cache.js';
-import { admit, answerStatusServer, claimRequest } from '../server/intake.js';
+import type { DropSink } from '../server/drop-log.js';
+import { admit, answerStatusServer, claimRequest, countDrop } from '../server/intake.js';
 import { clientView } from '../server/trusted-proxy.js';
 import type { Clock } from '../shared/clock.js';
 import { answerMargin } from '../upstream/budget.js';
@@ -30,6 +31,8 @@ export interface AccountingDeps {
   readonly duplicates: DuplicateCache;
   readonly sessions: SessionTable;
   readonly log?: AccountingLogger;
+  /** Rate-limited `dropped` events with the source (issue 9 item 8). */
+  readonly drops?: DropSink;
 }
 
 /**
@@ -57,21 +60,22 @@ export class AccountingServer {
 
   onDatagram = (msg: Buffer, rinfo: RemoteInfo, send: (reply: Buffer) => void): void => {
     const { counters } = this;
+    const { drops } = this.deps;
     const runtime = this.runtime;
-    const admitted = admit(msg, rinfo.address, runtime.clients, counters);
+    const admitted = admit(msg, rinfo, runtime.clients, counters, drops);
     if (!admitted) return;
     const { client, frame } = admitted;
     if (frame.code === PacketCode.StatusServer) {
-      answerStatusServer(frame, client, PacketCode.AccountingResponse, counters, send);
+      answerStatusServer(frame, client, PacketCode.AccountingResponse, counters, send, rinfo, drops);
       return;
     }
     if (frame.code !== PacketCode.AccountingRequest) {
-      counters.inc('dropped_unexpected_code');
+      countDrop(counters, drops, 'unexpected_code', rinfo, client);
       return;
     }
     // RFC 2866 §3: the Request Authenticator is an MD5 over the packet and the shared secret.
     if (!verifyAccountingRequest(frame, client.secret)) {
-      counters.inc('dropped_bad_authenticator');
+      countDrop(counters, drops, 'bad_authenticator', rinfo, client);
       return;
     }
     const key = claimRequest(this.deps.duplicates, rinfo, frame, counters, send);

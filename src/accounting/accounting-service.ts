@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { PrimaryAuthenticator } from '../pipeline/types.js';
 import { ClientTable } from '../server/client-table.js';
+import type { DropSink } from '../server/drop-log.js';
 import { DuplicateCache } from '../server/duplicate-cache.js';
 import { UdpListener } from '../server/udp-listener.js';
 import type { Clock } from '../shared/clock.js';
@@ -31,6 +32,7 @@ export async function startAccounting(opts: {
   readonly primary: PrimaryAuthenticator;
   readonly clock: Clock;
   readonly log: AccountingLogger;
+  readonly drops?: DropSink;
 }): Promise<AccountingService | undefined> {
   const { config, clock } = opts;
   const ports = config.listen.filter((l) => l.acct_port !== undefined);
@@ -50,6 +52,7 @@ export async function startAccounting(opts: {
       duplicates: new DuplicateCache(clock, config.radius.duplicate_window_sec * 1000),
       sessions,
       log: opts.log,
+      drops: opts.drops,
     },
   );
   const listeners: UdpListener[] = [];

@@ -86,7 +86,7 @@ export async function radtestCommand(user: string, opts: RadtestOptions): Promis
     const reply = await exchange(host, port, packet, opts.timeout * 1000);
     if (!reply)
       fail(
-        `no answer from ${host}:${port} within ${opts.timeout} s (wrong address, port or secret? see the server log)`,
+        `no answer from ${host}:${port} within ${opts.timeout} s (wrong address or port? a wrong secret or an unlisted source shows as a "dropped" event, with its cause, in the server log)`,
         3,
       );
     const frame = parseFrame(reply);

@@ -2,9 +2,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Counters } from '../server/counters.js';
 import type { Logger } from './logger.js';
 
+/** Per-interval figures that reset when read (drops by source, issue 9 item 8). */
+export interface IntervalStats {
+  snapshot(): Record<string, unknown>;
+}
+
 /**
  * Logs the packet counters and the event-loop delay periodically: the searchable record of drops
- * by cause (wrong secrets, forged packets) and of whether the server kept up.
+ * by cause (wrong secrets, forged packets), of the sources they came from in the last interval
+ * (`dropped_by_source`), and of whether the server kept up.
  */
 export class StatsReporter {
   private readonly delay = monitorEventLoopDelay({ resolution: 10 });
@@ -14,6 +20,7 @@ export class StatsReporter {
     private readonly counters: Counters,
     private readonly log: Logger,
     private readonly extra: () => Record<string, number> = () => ({}),
+    private readonly interval?: IntervalStats,
   ) {}
 
   start(intervalSec: number): void {
@@ -29,6 +36,7 @@ export class StatsReporter {
         event: 'stats',
         counters: this.counters.snapshot(),
         ...this.extra(),
+        ...this.interval?.snapshot(),
         loop_delay_p50_ms: round(this.delay.percentile(50) / 1e6),
         loop_delay_p99_ms: round(this.delay.percentile(99) / 1e6),
         loop_delay_max_ms: round(this.delay.max / 1e6),

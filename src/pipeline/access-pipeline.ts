@@ -31,6 +31,13 @@ export class AccessPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   async handle(req: AccessRequest, signal: AbortSignal = NEVER): Promise<Outcome> {
+    // Issue 9 item 9: CHAP, MS-CHAP(v2) and EAP carry no password a proxy can check; say so.
+    if (!req.password && req.authMethod !== 'pap' && req.authMethod !== 'none') {
+      return {
+        decision: reject(Reasons.UNSUPPORTED_AUTH_METHOD),
+        audit: { correlationId: req.correlationId, mode: req.client.mfaMode },
+      };
+    }
     const ctx: StepContext = {
       correlationId: req.correlationId,
       deadline: req.receivedAt + req.client.nasTimeoutMs,

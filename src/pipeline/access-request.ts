@@ -1,6 +1,12 @@
 import type { MfaMode } from '../config/schema.js';
 import type { ReplyAttribute } from './types.js';
 
+/**
+ * How the gateway sent the user's proof (filled by the wire decode). Only PAP carries a password the
+ * proxy can check; the others are refused with `unsupported_auth_method` (issue 9 item 9).
+ */
+export type AuthMethod = 'pap' | 'chap' | 'mschap' | 'mschapv2' | 'eap' | 'none';
+
 /** An Access-Request as the pipeline sees it: decoded, authenticated, no wire details. */
 export interface AccessRequest {
   readonly correlationId: string;
@@ -15,6 +21,8 @@ export interface AccessRequest {
   readonly userName: string;
   /** The unhidden User-Password (RFC 2865 §5.2), or undefined when absent. */
   readonly password: Buffer | undefined;
+  /** pap when a User-Password is present; else what carries the proof (CHAP, MS-CHAP, EAP), or none. */
+  readonly authMethod: AuthMethod;
   readonly state: Buffer | undefined;
   readonly nas: {
     readonly ip?: string;

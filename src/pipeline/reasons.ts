@@ -36,6 +36,8 @@ export const Reasons = {
   STATE_MISMATCH: 'state_mismatch',
   // reject: other
   INTERNAL_ERROR: 'internal_error',
+  /** CHAP, MS-CHAP(v2) or EAP: no password the proxy can check; gateways must send PAP. */
+  UNSUPPORTED_AUTH_METHOD: 'unsupported_auth_method',
 } as const;
 
 export type ReasonCode = (typeof Reasons)[keyof typeof Reasons];

@@ -1,8 +1,8 @@
-import type { RemoteInfo } from 'node:dgram';
 import { messageAuthenticatorStatus } from '../radius/authenticators.js';
 import { type Frame, parseFrame } from '../radius/frame.js';
 import { buildResponse } from '../radius/response.js';
 import type { ClientTable, RadiusClient } from './client-table.js';
+import type { DropSink, Peer } from './drop-log.js';
 import { DuplicateCache } from './duplicate-cache.js';
 
 /** The counters both listeners (authentication and accounting) keep for the shared intake steps. */
@@ -21,24 +21,40 @@ export interface IntakeCounters {
 }
 
 /**
+ * Counts a dropped datagram under `dropped_<cause>` and reports it to the drop log (issue 9 item 8),
+ * which logs it rate-limited with the source: a drop is never answered, so the log is the only trace.
+ */
+export function countDrop<C extends string>(
+  counters: { inc(name: `dropped_${C}`): void },
+  drops: DropSink | undefined,
+  cause: C,
+  peer: Peer,
+  client?: RadiusClient,
+): void {
+  counters.inc(`dropped_${cause}`);
+  drops?.dropped(cause, peer, client?.name);
+}
+
+/**
  * The first steps for every datagram, on either port: a known source, then a well-formed frame.
  * Anything else is dropped and counted, never answered: an unknown source learns nothing.
  */
 export function admit(
   msg: Buffer,
-  address: string,
+  peer: Peer,
   clients: ClientTable,
   counters: IntakeCounters,
+  drops?: DropSink,
 ): { client: RadiusClient; frame: Frame } | undefined {
   counters.inc('received');
-  const client = clients.match(address);
+  const client = clients.match(peer.address);
   if (!client) {
-    counters.inc('dropped_unknown_client');
+    countDrop(counters, drops, 'unknown_client', peer);
     return undefined;
   }
   const parsed = parseFrame(msg);
   if (!parsed.ok) {
-    counters.inc('dropped_malformed');
+    countDrop(counters, drops, 'malformed', peer, client);
     return undefined;
   }
   return { client, frame: parsed.value };
@@ -55,9 +71,11 @@ export function answerStatusServer(
   replyCode: number,
   counters: IntakeCounters,
   send: (reply: Buffer) => void,
+  peer: Peer,
+  drops?: DropSink,
 ): void {
   if (messageAuthenticatorStatus(frame, client.secret) !== 'valid') {
-    counters.inc('dropped_bad_message_authenticator');
+    countDrop(counters, drops, 'bad_message_authenticator', peer, client);
     return;
   }
   const reply = buildResponse({ code: replyCode, request: frame, secret: client.secret, attributes: [] });
@@ -73,12 +91,12 @@ export function answerStatusServer(
  */
 export function claimRequest(
   duplicates: DuplicateCache,
-  rinfo: RemoteInfo,
+  peer: Peer,
   frame: Frame,
   counters: IntakeCounters,
   send: (reply: Buffer) => void,
 ): string | undefined {
-  const key = DuplicateCache.key(rinfo.address, rinfo.port, frame.identifier, frame.authenticator);
+  const key = DuplicateCache.key(peer.address, peer.port, frame.identifier, frame.authenticator);
   const dup = duplicates.begin(key);
   if (dup.kind === 'new') return key;
   if (dup.kind === 'in_flight') counters.inc('duplicate_in_flight');

@@ -217,6 +217,7 @@ export function request(
       nasTimeoutMs: 30_000,
     },
     userName,
+    authMethod: password === undefined ? 'none' : 'pap',
     password: password === undefined ? undefined : Buffer.from(password),
     state: opts.state,
     nas: {},

@@ -24,6 +24,8 @@ describe('a simultaneous burst of wrong passwords (local store, README lockout d
       server: p.server,
       secret: p.secret,
       attrs: { 'User-Name': quote('bob'), 'User-Password': quote('bob-right-pw') },
+      // A gateway waits its nas_timeout (30 s); on a loaded test machine six hashes can take > 2 s.
+      timeoutSec: 15,
     });
     expect(bob.code).toBe('Access-Accept');
     const replies = await sprayed;
