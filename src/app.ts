@@ -228,6 +228,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       }
       config = next.config;
       server.swapRuntime(buildRuntime(config, primary));
+      // Waits started under the old config end now rather than holding the old runtime open.
+      server.cancelWaits();
       accounting?.swap(config, primary);
       log.info({ event: 'reloaded', clients: config.clients.map((c) => c.name) }, 'configuration reloaded');
       return true;
@@ -235,6 +237,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     async stop(): Promise<void> {
       // Stop taking requests, answer those in flight, then close the sockets.
       for (const l of listeners) l.pause();
+      server.cancelWaits();
       await Promise.all([server.drain(), accounting?.stop()]);
       await Promise.all(listeners.map((l) => l.close()));
       stats.stop();
