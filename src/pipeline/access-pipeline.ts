@@ -154,6 +154,7 @@ export class AccessPipeline {
       if (
         result.reason !== Reasons.DIRECTORY_UNAVAILABLE &&
         result.reason !== Reasons.UPSTREAM_TIMEOUT &&
+        result.reason !== Reasons.UPSTREAM_REQUEST_TOO_LARGE &&
         result.reason !== Reasons.NO_SUCH_USER &&
         result.reason !== Reasons.USER_LOCKED_OUT
       ) {

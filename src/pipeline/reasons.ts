@@ -36,6 +36,9 @@ export const Reasons = {
   STATE_MISMATCH: 'state_mismatch',
   // reject: other
   INTERNAL_ERROR: 'internal_error',
+  // reject: upstream RADIUS (appended: codes are stable)
+  /** The gateway's request, with our Proxy-State and Message-Authenticator, exceeds 4096 octets. */
+  UPSTREAM_REQUEST_TOO_LARGE: 'upstream_request_too_large',
 } as const;
 
 export type ReasonCode = (typeof Reasons)[keyof typeof Reasons];

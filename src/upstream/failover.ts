@@ -13,6 +13,8 @@ export interface PoolMember {
 export type PoolResult =
   | { readonly kind: 'answer'; readonly frame: Frame; readonly server: string }
   | { readonly kind: 'timeout' }
+  /** Cannot be sent to any server: over 4096 octets once encoded. */
+  | { readonly kind: 'too_large' }
   | { readonly kind: 'no_server' };
 
 export type Balance = 'failover' | 'round_robin';
@@ -48,6 +50,8 @@ export class FailoverPool {
       first.health.onAnswer();
       return { kind: 'answer', frame: r1.frame, server: first.transport.label };
     }
+    // The same octets for every server: no point in trying the next; the server is not at fault.
+    if (r1.kind === 'too_large') return { kind: 'too_large' };
     if (r1.kind === 'timeout') first.health.onTimeout();
     if (r1.kind === 'closed') return { kind: 'timeout' };
 

@@ -38,7 +38,8 @@ const NAS_NAMES: ReadonlySet<number> = new Set([Attr.NasIpAddress, Attr.NasIdent
  *   Access-Reject    → fail upstream_reject (the upstream's Reply-Message is not relayed);
  *   Access-Challenge → challenge, relayed with its State kept byte-exact for the answer;
  *   no answer within the gateway's budget, or every server dead → fail upstream_timeout, which the
- *   pipeline never counts against the user's lockout.
+ *   pipeline never counts against the user's lockout;
+ *   a request too large to send once our attributes are added → fail upstream_request_too_large.
  */
 export class RadiusDirectory implements PrimaryAuthenticator {
   readonly kind = 'radius';
@@ -100,6 +101,8 @@ export class RadiusDirectory implements PrimaryAuthenticator {
       },
       limit,
     );
+    // Never sent: the password was not checked, so it is no failure of the user's (not a timeout either).
+    if (r.kind === 'too_large') return this.fail(Reasons.UPSTREAM_REQUEST_TOO_LARGE, id);
     if (r.kind !== 'answer') return this.fail(Reasons.UPSTREAM_TIMEOUT, id);
     const frame = r.frame;
     switch (frame.code) {

@@ -5,8 +5,16 @@ import { verifyResponse } from '../radius/authenticators.js';
 import { Attr, HEADER_LENGTH } from '../radius/codes.js';
 import { type Frame, parseFrame } from '../radius/frame.js';
 import type { Rng } from '../shared/clock.js';
+import type { Result } from '../shared/result.js';
 import { IdentifierPool } from './id-pool.js';
-import { answersRequest, encodeRequest, type OutgoingRequest } from './outgoing-request.js';
+import {
+  answersRequest,
+  type EncodedRequest,
+  type EncodeError,
+  encodeRequest,
+  type OutgoingRequest,
+  PROXY_STATE_LENGTH,
+} from './outgoing-request.js';
 import type { UpstreamCounters } from './upstream-counters.js';
 
 /** One upstream port (auth or acct) of one server. */
@@ -23,6 +31,8 @@ export interface Endpoint {
 export type ExchangeResult =
   | { readonly kind: 'answer'; readonly frame: Frame }
   | { readonly kind: 'timeout' }
+  /** Not sent: over 4096 octets once encoded (RFC 2865 §3). */
+  | { readonly kind: 'too_large' }
   | { readonly kind: 'no_identifier' }
   | { readonly kind: 'closed' };
 
@@ -107,13 +117,21 @@ export class Transport {
       this.counters.inc('no_identifier');
       return Promise.resolve({ kind: 'no_identifier' });
     }
-    const { packet, authenticator } = encodeRequest(
-      req,
-      id,
-      this.endpoint.secret,
-      this.rng,
-      this.proxyState(),
-    );
+    // Every path from here either sends with this Identifier or gives it back: a request that
+    // cannot be encoded must not leak one (256 x sockets_per_server of them would stop the upstream).
+    let encoded: Result<EncodedRequest, EncodeError>;
+    try {
+      encoded = encodeRequest(req, id, this.endpoint.secret, this.rng, this.proxyState());
+    } catch (e) {
+      slot.ids.release(id);
+      throw e;
+    }
+    if (!encoded.ok) {
+      slot.ids.release(id);
+      this.counters.inc('request_too_large');
+      return Promise.resolve({ kind: 'too_large' });
+    }
+    const { packet, authenticator } = encoded.value;
     const giveUpAt = performance.now() + limitMs;
     const s = slot;
     const ident = id;
@@ -139,6 +157,13 @@ export class Transport {
     });
   }
 
+  /** Identifiers free over all sockets (256 each when idle). */
+  get freeIdentifiers(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.ids.free;
+    return n;
+  }
+
   /** Closes the sockets; requests still outstanding resolve as 'closed'. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -151,9 +176,9 @@ export class Transport {
 
   /** Our Proxy-State (RFC 2865 §5.33): a per-process prefix and a sequence number. */
   private proxyState(): Buffer {
-    const tlv = Buffer.allocUnsafe(10);
+    const tlv = Buffer.allocUnsafe(PROXY_STATE_LENGTH);
     tlv[0] = Attr.ProxyState;
-    tlv[1] = 10;
+    tlv[1] = PROXY_STATE_LENGTH;
     this.proxyStatePrefix.copy(tlv, 2);
     tlv.writeUInt32BE(this.seq, 6);
     this.seq = (this.seq + 1) >>> 0;

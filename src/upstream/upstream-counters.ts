@@ -16,6 +16,8 @@ export const upstreamCounterNames = [
   'no_server',
   /** Requests refused because all Identifiers of all sockets were outstanding. */
   'no_identifier',
+  /** Requests not sent: over 4096 octets with our Proxy-State and Message-Authenticator added. */
+  'request_too_large',
   'dropped_malformed',
   /** No request outstanding with that Identifier on that socket. */
   'dropped_unmatched',

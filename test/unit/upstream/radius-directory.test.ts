@@ -131,6 +131,25 @@ describe('RadiusDirectory: the upstream answer as a PrimaryResult', () => {
     expect(firstAttribute(q, Attr.NasPortType)).toBeUndefined();
   });
 
+  it('a request too large to forward → upstream_request_too_large, never a throw, no Identifier lost (issue 9)', async () => {
+    dir = make({ sockets_per_server: 1 });
+    r.handler = (q) => [reply(q, KEY, PacketCode.AccessAccept)];
+    // What a gateway may send (4096 octets in all): forward_attributes all copies it, and our own
+    // NAS-Identifier, Proxy-State and Message-Authenticator push it over the limit.
+    const big = Array.from({ length: 16 }, () => ({ name: Attr.Class, value: Buffer.alloc(250, 0x62) }));
+    for (let i = 0; i < 300; i++) {
+      expect(await auth({ requestAttributes: big })).toEqual({
+        kind: 'fail',
+        reason: 'upstream_request_too_large',
+        identityId: 'alice',
+      });
+    }
+    expect(r.requests).toHaveLength(0);
+    expect(dir.counters.get('request_too_large')).toBe(300);
+    expect(dir.health().auth[0]).toMatchObject({ alive: true, free_identifiers: 256 });
+    expect((await auth()).kind).toBe('ok');
+  });
+
   it('lookup() gives the normalized name without asking the upstream', async () => {
     dir = make();
     expect(await dir.lookup('  BoB ')).toEqual({ id: 'bob', loginName: '  BoB ' });

@@ -21,6 +21,18 @@ const access = (password = 'pw'): OutgoingRequest => ({
 
 beforeAll(() => loadDictionaries());
 
+/** Class attributes (any value) totalling exactly `octets` on the wire. */
+function filler(octets: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let left = octets; left > 0; ) {
+    // Never leave a remainder of 1 (a TLV is at least 2 octets).
+    const n = left > 255 ? (left - 255 === 1 ? 254 : 255) : left;
+    out.push(rawTlv(Attr.Class, Buffer.alloc(n - 2, 0x61)));
+    left -= n;
+  }
+  return out;
+}
+
 describe('Transport: one upstream port, FIFO Identifiers, retransmission, verified answers', () => {
   let r: Responder;
   let counters: UpstreamCounters;
@@ -79,7 +91,8 @@ describe('Transport: one upstream port, FIFO Identifiers, retransmission, verifi
     t = make(2000, 0);
     // Answer nothing until all 256 are out, then everything.
     const pending = Array.from({ length: 256 }, () => t.exchange(access(), 3000));
-    await sleep(100);
+    // Polled, not a fixed sleep: on a loaded machine 256 datagrams can take longer than 100 ms.
+    for (let i = 0; i < 200 && r.requests.length < 256; i++) await sleep(10);
     expect(r.requests).toHaveLength(256);
     expect(new Set(r.requests.map((f) => f.identifier)).size).toBe(256);
     expect(new Set(r.requests.map((f) => f.authenticator.toString('hex'))).size).toBe(256);
@@ -132,6 +145,23 @@ describe('Transport: one upstream port, FIFO Identifiers, retransmission, verifi
     );
     expect(res.kind).toBe('answer');
     expect(r.requests[0]!.code).toBe(PacketCode.StatusServer);
+  });
+
+  it('a request of exactly 4096 octets is sent; one octet more is too_large and keeps its Identifier free (issue 9)', async () => {
+    t = make(500, 0);
+    r.handler = (req) => [reply(req, SECRET, PacketCode.AccessReject)];
+    // Header 20 + MA 18 + Proxy-State 10 + User-Password 18 + User-Name 7 = 73 octets of our own.
+    const sized = (total: number): OutgoingRequest => ({
+      ...access(),
+      attributes: [...access().attributes, ...filler(total - 73)],
+    });
+    expect((await t.exchange(sized(4096), 1000)).kind).toBe('answer');
+    expect(r.requests[0]!.raw.length).toBe(4096);
+    for (let i = 0; i < 300; i++) expect((await t.exchange(sized(4097), 1000)).kind).toBe('too_large');
+    expect(counters.get('request_too_large')).toBe(300);
+    expect(t.freeIdentifiers).toBe(256);
+    expect(r.requests).toHaveLength(1);
+    expect((await t.exchange(access(), 1000)).kind).toBe('answer');
   });
 
   it('close() resolves outstanding requests as closed', async () => {
