@@ -155,6 +155,7 @@ export class AccessPipeline {
         result.reason !== Reasons.DIRECTORY_UNAVAILABLE &&
         result.reason !== Reasons.UPSTREAM_TIMEOUT &&
         result.reason !== Reasons.UPSTREAM_REQUEST_TOO_LARGE &&
+        result.reason !== Reasons.UPSTREAM_UNSIGNED &&
         result.reason !== Reasons.NO_SUCH_USER &&
         result.reason !== Reasons.USER_LOCKED_OUT
       ) {

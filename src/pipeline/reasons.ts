@@ -39,6 +39,8 @@ export const Reasons = {
   // reject: upstream RADIUS (appended: codes are stable)
   /** The gateway's request, with our Proxy-State and Message-Authenticator, exceeds 4096 octets. */
   UPSTREAM_REQUEST_TOO_LARGE: 'upstream_request_too_large',
+  /** The upstream answered without the Message-Authenticator its require_message_authenticator demands. */
+  UPSTREAM_UNSIGNED: 'upstream_unsigned',
 } as const;
 
 export type ReasonCode = (typeof Reasons)[keyof typeof Reasons];
