@@ -234,6 +234,7 @@ export class Transport {
       p.timer = setTimeout(this.onTimer, Math.max(1, Math.min(this.endpoint.timeoutMs, remaining)), p);
       return;
     }
+    this.counters.inc('timeouts');
     this.finish(p, { kind: 'timeout' });
   };
 

@@ -93,6 +93,7 @@ describe('Transport: one upstream port, FIFO Identifiers, retransmission, verifi
     expect(b).toBe(a);
     expect(c).toBe(a);
     expect(counters.get('retransmitted')).toBe(2);
+    expect(counters.get('timeouts')).toBe(1);
   });
 
   it('gives up at the caller limit even with retries left', async () => {
