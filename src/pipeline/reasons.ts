@@ -38,6 +38,11 @@ export const Reasons = {
   INTERNAL_ERROR: 'internal_error',
   /** CHAP, MS-CHAP(v2) or EAP: no password the proxy can check; gateways must send PAP. */
   UNSUPPORTED_AUTH_METHOD: 'unsupported_auth_method',
+  // reject: upstream RADIUS (appended: codes are stable)
+  /** The gateway's request, with our Proxy-State and Message-Authenticator, exceeds 4096 octets. */
+  UPSTREAM_REQUEST_TOO_LARGE: 'upstream_request_too_large',
+  /** The upstream answered without the Message-Authenticator its require_message_authenticator demands. */
+  UPSTREAM_UNSIGNED: 'upstream_unsigned',
 } as const;
 
 export type ReasonCode = (typeof Reasons)[keyof typeof Reasons];

@@ -13,6 +13,10 @@ export interface PoolMember {
 export type PoolResult =
   | { readonly kind: 'answer'; readonly frame: Frame; readonly server: string }
   | { readonly kind: 'timeout' }
+  /** A server answered, unsigned where a Message-Authenticator is required, and no other server answered validly. */
+  | { readonly kind: 'unsigned'; readonly server: string }
+  /** Cannot be sent to any server: over 4096 octets once encoded. */
+  | { readonly kind: 'too_large' }
   | { readonly kind: 'no_server' };
 
 export type Balance = 'failover' | 'round_robin';
@@ -21,7 +25,9 @@ export type Balance = 'failover' | 'round_robin';
  * The policy layer around the transports (undici-style: a decorator over dispatch). Picks a live
  * server, in priority order or round-robin; a request that times out there (its server may just
  * have died) is retried once on the next live server, within the same budget, so the gateway gets
- * an answer before its own retransmission. Dead servers get no requests (ServerHealth probes them).
+ * an answer before its own retransmission. An unsigned answer where one is required ends the wait
+ * on that server early; it proves the server alive, and the next server is tried the same way.
+ * Dead servers get no requests (ServerHealth probes them).
  */
 export class FailoverPool {
   private rr = 0;
@@ -48,12 +54,18 @@ export class FailoverPool {
       first.health.onAnswer();
       return { kind: 'answer', frame: r1.frame, server: first.transport.label };
     }
+    // The same octets for every server: no point in trying the next; the server is not at fault.
+    if (r1.kind === 'too_large') return { kind: 'too_large' };
     if (r1.kind === 'timeout') first.health.onTimeout();
+    // The server holds the secret and answers: alive, not dead (its probes would revive it anyway).
+    if (r1.kind === 'unsigned') first.health.onAnswer();
     if (r1.kind === 'closed') return { kind: 'timeout' };
+    const failed: PoolResult =
+      r1.kind === 'unsigned' ? { kind: 'unsigned', server: first.transport.label } : { kind: 'timeout' };
 
     const next = this.pick(first);
     const left = end - performance.now();
-    if (next === undefined || left < 1) return { kind: 'timeout' };
+    if (next === undefined || left < 1) return failed;
     this.counters.inc('failover_retries');
     const r2 = await next.transport.exchange(req, left);
     if (r2.kind === 'answer') {
@@ -61,7 +73,11 @@ export class FailoverPool {
       return { kind: 'answer', frame: r2.frame, server: next.transport.label };
     }
     if (r2.kind === 'timeout') next.health.onTimeout();
-    return { kind: 'timeout' };
+    if (r2.kind === 'unsigned') {
+      next.health.onAnswer();
+      return { kind: 'unsigned', server: next.transport.label };
+    }
+    return failed;
   }
 
   health(): HealthSnapshot[] {

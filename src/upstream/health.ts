@@ -21,6 +21,8 @@ export interface HealthSnapshot {
   readonly alive: boolean;
   readonly consecutive_timeouts: number;
   readonly outstanding: number;
+  /** Identifiers free over the server's sockets: 256 x sockets when idle. */
+  readonly free_identifiers: number;
 }
 
 /**
@@ -67,6 +69,7 @@ export class ServerHealth {
       alive: !this.dead,
       consecutive_timeouts: this.consecutive,
       outstanding: this.transport.outstanding,
+      free_identifiers: this.transport.freeIdentifiers,
     };
   }
 

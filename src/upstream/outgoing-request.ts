@@ -1,8 +1,15 @@
 import { rawTlv } from '../radius/attributes.js';
-import { Attr, PacketCode } from '../radius/codes.js';
-import { hidePassword } from '../radius/password.js';
+import {
+  Attr,
+  HEADER_LENGTH,
+  MAX_PACKET_LENGTH,
+  MESSAGE_AUTHENTICATOR_LENGTH,
+  PacketCode,
+} from '../radius/codes.js';
+import { hidePassword, MAX_PASSWORD_LENGTH } from '../radius/password.js';
 import { buildRequest } from '../radius/request.js';
 import type { Rng } from '../shared/clock.js';
+import { err, ok, type Result } from '../shared/result.js';
 
 /** A request as the failover layer sends it: the same for every server it may go to. */
 export interface OutgoingRequest {
@@ -41,12 +48,37 @@ export function answersRequest(requestCode: number, answerCode: number): boolean
   }
 }
 
+/** Why a request cannot be encoded at all: the same for every server and every retry. */
+export type EncodeError = 'too_large';
+
+/** Octets of our Proxy-State TLV (type, length, 4-octet process prefix, 4-octet sequence). */
+export const PROXY_STATE_LENGTH = 10;
+
+/**
+ * The length the packet will have, from the request alone (no secret or Identifier needed), or
+ * undefined when it cannot be sent: over 4096 octets (RFC 2865 §3) or a password over 128 octets
+ * (RFC 2865 §5.2). A gateway may send a full 4096-octet request; our Proxy-State and NAS-Identifier
+ * then push it over.
+ */
+export function encodedLength(req: OutgoingRequest): number | undefined {
+  // As buildRequest: a random authenticator, a Message-Authenticator and a hidden password go together.
+  const withMa = req.code === PacketCode.AccessRequest || req.code === PacketCode.StatusServer;
+  let length = HEADER_LENGTH + (withMa ? 2 + MESSAGE_AUTHENTICATOR_LENGTH : 0) + PROXY_STATE_LENGTH;
+  for (const tlvs of req.attributes) length += tlvs.length;
+  if (req.password !== undefined && withMa) {
+    if (req.password.length > MAX_PASSWORD_LENGTH) return undefined;
+    length += 2 + Math.max(16, Math.ceil(req.password.length / 16) * 16);
+  }
+  return length > MAX_PACKET_LENGTH ? undefined : length;
+}
+
 /**
  * The packet for one server and one Identifier: a fresh random Request Authenticator (Access-Request,
  * Status-Server), the User-Password hidden with this server's secret and that authenticator,
  * our Proxy-State last (RFC 2865 §5.33), and a Message-Authenticator first for Access-Request and
  * Status-Server (RFC 3579 §3.2, RFC 5997 §3; BlastRADIUS: first). Accounting-Request gets the
- * computed RFC 2866 §3 authenticator and no Message-Authenticator.
+ * computed RFC 2866 §3 authenticator and no Message-Authenticator. A request that cannot be sent
+ * (see encodedLength) is err('too_large'), checked before anything is built.
  */
 export function encodeRequest(
   req: OutgoingRequest,
@@ -54,8 +86,10 @@ export function encodeRequest(
   secret: Buffer,
   rng: Rng,
   proxyState: Buffer,
-): EncodedRequest {
-  const random = req.code !== PacketCode.AccountingRequest;
+): Result<EncodedRequest, EncodeError> {
+  // An expected outcome (a gateway's large request), so a result: buildRequest would throw.
+  if (encodedLength(req) === undefined) return err('too_large');
+  const random = req.code === PacketCode.AccessRequest || req.code === PacketCode.StatusServer;
   const authenticator = random ? rng.bytes(16) : undefined;
   const attributes: Buffer[] = [...req.attributes];
   if (req.password !== undefined && authenticator !== undefined) {
@@ -63,5 +97,5 @@ export function encodeRequest(
   }
   attributes.push(proxyState);
   const packet = buildRequest({ code: req.code, identifier, secret, authenticator, attributes });
-  return { packet, authenticator: packet.subarray(4, 20) };
+  return ok({ packet, authenticator: packet.subarray(4, 20) });
 }

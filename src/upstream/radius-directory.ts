@@ -18,6 +18,7 @@ import type { HealthSnapshot, UpstreamLogger } from './health.js';
 import { buildPool } from './pool-factory.js';
 import type { RadiusDirectoryConfig } from './radius-schema.js';
 import { RandomPool } from './random-pool.js';
+import type { SignedServers } from './reply-signing.js';
 import { UpstreamCounters } from './upstream-counters.js';
 
 export interface RadiusDirectoryDeps {
@@ -26,6 +27,8 @@ export interface RadiusDirectoryDeps {
   readonly rng?: Rng;
   readonly log?: UpstreamLogger;
   readonly counters?: UpstreamCounters;
+  /** Servers known to sign their replies (require_message_authenticator: auto); default the process's. */
+  readonly signed?: SignedServers;
 }
 
 /** The NAS attributes, of which RFC 2865 §4.1 wants at least one in an Access-Request. */
@@ -38,7 +41,10 @@ const NAS_NAMES: ReadonlySet<number> = new Set([Attr.NasIpAddress, Attr.NasIdent
  *   Access-Reject    → fail upstream_reject (the upstream's Reply-Message is not relayed);
  *   Access-Challenge → challenge, relayed with its State kept byte-exact for the answer;
  *   no answer within the gateway's budget, or every server dead → fail upstream_timeout, which the
- *   pipeline never counts against the user's lockout.
+ *   pipeline never counts against the user's lockout;
+ *   a request too large to send once our attributes are added → fail upstream_request_too_large;
+ *   an answer without the Message-Authenticator the server's `require_message_authenticator`
+ *   demands → fail upstream_unsigned, at once (neither is counted against the user's lockout).
  */
 export class RadiusDirectory implements PrimaryAuthenticator {
   readonly kind = 'radius';
@@ -68,7 +74,7 @@ export class RadiusDirectory implements PrimaryAuthenticator {
       'directory.forward_attributes',
     );
     this.nasIdentifier = rawTlv(Attr.NasIdentifier, Buffer.from(config.nas_identifier, 'utf8'));
-    const poolDeps = { counters: this.counters, rng, log: deps.log };
+    const poolDeps = { counters: this.counters, rng, log: deps.log, signed: deps.signed };
     this.auth = buildPool(config, 'auth', poolDeps);
     this.accounting = config.forward_accounting ? buildPool(config, 'acct', poolDeps) : undefined;
   }
@@ -103,6 +109,10 @@ export class RadiusDirectory implements PrimaryAuthenticator {
       },
       limit,
     );
+    // Never sent: the password was not checked, so it is no failure of the user's (not a timeout either).
+    if (r.kind === 'too_large') return this.fail(Reasons.UPSTREAM_REQUEST_TOO_LARGE, id);
+    // We cannot know what the unsigned answer said (it may be an Accept forged by BlastRADIUS).
+    if (r.kind === 'unsigned') return this.fail(Reasons.UPSTREAM_UNSIGNED, id);
     if (r.kind !== 'answer') return this.fail(Reasons.UPSTREAM_TIMEOUT, id);
     const frame = r.frame;
     switch (frame.code) {

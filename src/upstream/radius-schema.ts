@@ -23,6 +23,14 @@ export const upstreamServerSchema = z
     timeout: z.number().min(0.05).max(120).default(3),
     /** Retransmissions of the same packet to this server before it counts as timed out. */
     retries: z.number().int().min(0).max(10).default(1),
+    /**
+     * BlastRADIUS (CVE-2024-3596): must replies carry a Message-Authenticator? true: always; false:
+     * never (a valid Response Authenticator suffices); auto: not until this server has sent one
+     * valid Message-Authenticator, then always, for the life of the process (FreeRADIUS 3.2.5).
+     */
+    require_message_authenticator: z
+      .union([z.boolean(), z.literal('auto')], { error: 'expected true, false or auto' })
+      .default(true),
   })
   .strict();
 

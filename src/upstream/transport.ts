@@ -3,10 +3,19 @@ import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { verifyResponse } from '../radius/authenticators.js';
 import { Attr, HEADER_LENGTH } from '../radius/codes.js';
-import { type Frame, parseFrame } from '../radius/frame.js';
+import { type Frame, firstAttribute, parseFrame } from '../radius/frame.js';
 import type { Rng } from '../shared/clock.js';
+import type { Result } from '../shared/result.js';
 import { IdentifierPool } from './id-pool.js';
-import { answersRequest, encodeRequest, type OutgoingRequest } from './outgoing-request.js';
+import {
+  answersRequest,
+  type EncodedRequest,
+  type EncodeError,
+  encodeRequest,
+  type OutgoingRequest,
+  PROXY_STATE_LENGTH,
+} from './outgoing-request.js';
+import { ALWAYS_SIGNED, type ReplySigning } from './reply-signing.js';
 import type { UpstreamCounters } from './upstream-counters.js';
 
 /** One upstream port (auth or acct) of one server. */
@@ -23,6 +32,10 @@ export interface Endpoint {
 export type ExchangeResult =
   | { readonly kind: 'answer'; readonly frame: Frame }
   | { readonly kind: 'timeout' }
+  /** Ended early: an authentic (valid Response Authenticator) answer without a required Message-Authenticator. */
+  | { readonly kind: 'unsigned' }
+  /** Not sent: over 4096 octets once encoded (RFC 2865 §3). */
+  | { readonly kind: 'too_large' }
   | { readonly kind: 'no_identifier' }
   | { readonly kind: 'closed' };
 
@@ -32,6 +45,7 @@ interface Pending {
   readonly code: number;
   readonly packet: Buffer;
   readonly authenticator: Buffer;
+  /** The request wants a signed answer (Access-Request); whether it must have one is `signing`'s call. */
   readonly requireMa: boolean;
   readonly giveUpAt: number;
   transmissions: number;
@@ -62,8 +76,10 @@ const RECV_BUFFER = 4 * 1024 * 1024;
  * then drops datagrams from any other source), each with a FIFO Identifier pool, so 256 requests
  * per socket are outstanding without collision. Sends, retransmits on a timer, and matches answers
  * by (socket, Identifier), then verifies them against the request (Response Authenticator, and the
- * Message-Authenticator when required). A forged, unsigned or unmatched answer is dropped and
- * counted, and the request keeps waiting for the real one. No failover here: see failover.ts.
+ * Message-Authenticator when required). A forged or unmatched answer is dropped and counted, and
+ * the request keeps waiting for the real one. An unsigned answer where a signature is required is
+ * dropped and counted too, but ends the request at once as 'unsigned' (see onMessage). No failover
+ * here: see failover.ts.
  */
 export class Transport {
   private readonly slots: Slot[] = [];
@@ -79,15 +95,21 @@ export class Transport {
     sockets: number,
     private readonly counters: UpstreamCounters,
     private readonly rng: Rng,
+    /** Whether answers must carry a Message-Authenticator (`require_message_authenticator`). */
+    private readonly signing: ReplySigning = ALWAYS_SIGNED,
   ) {
     this.proxyStatePrefix = Buffer.from(rng.bytes(4));
-    const a = endpoint.address;
-    this.label = `${isIPv6(a) ? `[${a}]` : a}:${endpoint.port}`;
+    this.label = Transport.labelOf(endpoint);
     for (let i = 0; i < sockets; i++) this.slots.push(this.openSlot());
   }
 
   /** host:port, [v6]:port; read per answer (audit), so computed once. */
   readonly label: string;
+
+  static labelOf(endpoint: Pick<Endpoint, 'address' | 'port'>): string {
+    const a = endpoint.address;
+    return `${isIPv6(a) ? `[${a}]` : a}:${endpoint.port}`;
+  }
 
   /**
    * Sends `req` and waits for its verified answer, retransmitting every `timeoutMs` up to `retries`
@@ -107,13 +129,21 @@ export class Transport {
       this.counters.inc('no_identifier');
       return Promise.resolve({ kind: 'no_identifier' });
     }
-    const { packet, authenticator } = encodeRequest(
-      req,
-      id,
-      this.endpoint.secret,
-      this.rng,
-      this.proxyState(),
-    );
+    // Every path from here either sends with this Identifier or gives it back: a request that
+    // cannot be encoded must not leak one (256 x sockets_per_server of them would stop the upstream).
+    let encoded: Result<EncodedRequest, EncodeError>;
+    try {
+      encoded = encodeRequest(req, id, this.endpoint.secret, this.rng, this.proxyState());
+    } catch (e) {
+      slot.ids.release(id);
+      throw e;
+    }
+    if (!encoded.ok) {
+      slot.ids.release(id);
+      this.counters.inc('request_too_large');
+      return Promise.resolve({ kind: 'too_large' });
+    }
+    const { packet, authenticator } = encoded.value;
     const giveUpAt = performance.now() + limitMs;
     const s = slot;
     const ident = id;
@@ -139,6 +169,13 @@ export class Transport {
     });
   }
 
+  /** Identifiers free over all sockets (256 each when idle). */
+  get freeIdentifiers(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.ids.free;
+    return n;
+  }
+
   /** Closes the sockets; requests still outstanding resolve as 'closed'. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -151,9 +188,9 @@ export class Transport {
 
   /** Our Proxy-State (RFC 2865 §5.33): a per-process prefix and a sequence number. */
   private proxyState(): Buffer {
-    const tlv = Buffer.allocUnsafe(10);
+    const tlv = Buffer.allocUnsafe(PROXY_STATE_LENGTH);
     tlv[0] = Attr.ProxyState;
-    tlv[1] = 10;
+    tlv[1] = PROXY_STATE_LENGTH;
     this.proxyStatePrefix.copy(tlv, 2);
     tlv.writeUInt32BE(this.seq, 6);
     this.seq = (this.seq + 1) >>> 0;
@@ -197,6 +234,7 @@ export class Transport {
       p.timer = setTimeout(this.onTimer, Math.max(1, Math.min(this.endpoint.timeoutMs, remaining)), p);
       return;
     }
+    this.counters.inc('timeouts');
     this.finish(p, { kind: 'timeout' });
   };
 
@@ -233,14 +271,31 @@ export class Transport {
       this.counters.inc('dropped_unexpected_code');
       return;
     }
+    // Evaluated per answer: under `auto`, a signature learned meanwhile is required from then on.
     const verdict = verifyResponse(frame, p.authenticator, this.endpoint.secret, {
-      requireMessageAuthenticator: p.requireMa,
+      requireMessageAuthenticator: p.requireMa && this.signing.required,
     });
+    if (verdict === 'missing_message_authenticator') {
+      // Authentic (its Response Authenticator needs the secret) but unsigned where a signature is
+      // required. The server answers a retransmission the same way (FreeRADIUS replays its cached
+      // reply), so waiting out the timeout would only delay the reject: end the request now, as
+      // 'unsigned', not 'timeout'. This gives an attacker nothing: forging such an answer in time
+      // needs the secret, and an on-path attacker could as well drop the real answer.
+      this.counters.inc('dropped_missing_message_authenticator');
+      this.counters.inc('refused_unsigned');
+      this.signing.refused();
+      this.finish(p, { kind: 'unsigned' });
+      return;
+    }
     if (verdict !== 'valid') {
       // Dropped, and the request keeps waiting: a forgery must not cancel the real answer.
       if (this.isLate(slot, frame)) this.counters.inc('dropped_late');
       else this.counters.inc(`dropped_${verdict}` as const);
       return;
+    }
+    if (p.requireMa) {
+      if (firstAttribute(frame, Attr.MessageAuthenticator) !== undefined) this.signing.signed();
+      else this.counters.inc('accepted_unsigned');
     }
     this.counters.inc('answered');
     this.finish(p, { kind: 'answer', frame });

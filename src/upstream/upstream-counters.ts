@@ -16,6 +16,12 @@ export const upstreamCounterNames = [
   'no_server',
   /** Requests refused because all Identifiers of all sockets were outstanding. */
   'no_identifier',
+  /** Requests not sent: over 4096 octets with our Proxy-State and Message-Authenticator added. */
+  'request_too_large',
+  /** Requests ended early by an authentic answer without a required Message-Authenticator. */
+  'refused_unsigned',
+  /** Answers accepted without a Message-Authenticator (require_message_authenticator false, or auto not yet learned). */
+  'accepted_unsigned',
   'dropped_malformed',
   /** No request outstanding with that Identifier on that socket. */
   'dropped_unmatched',

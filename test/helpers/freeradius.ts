@@ -107,7 +107,14 @@ export async function startFreeRadius(opts: FreeRadiusOptions): Promise<FreeRadi
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  await launch();
+  try {
+    await launch();
+  } catch (e) {
+    // A config FreeRADIUS refuses (tests check that too) must not leave its directory behind.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const stopWith = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) {
       const done = new Promise((r) => child.once('exit', r));

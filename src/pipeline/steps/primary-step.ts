@@ -52,6 +52,9 @@ const NOT_COUNTED: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   // cost a durable write each.
   Reasons.NO_SUCH_USER,
   Reasons.USER_LOCKED_OUT,
+  // The upstream's fault or the gateway's, never the user's (issue 9 items 2 and 10).
+  Reasons.UPSTREAM_REQUEST_TOO_LARGE,
+  Reasons.UPSTREAM_UNSIGNED,
 ]);
 
 /**

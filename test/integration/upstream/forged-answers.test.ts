@@ -35,25 +35,26 @@ describe('BlastRADIUS: unsigned, forged or unmatched upstream answers are droppe
     await fake?.close();
   });
 
-  const cases: [Misbehaviour, string][] = [
-    ['no_message_authenticator', 'dropped_missing_message_authenticator'],
-    ['wrong_secret', 'dropped_bad_authenticator'],
-    ['tampered_message_authenticator', 'dropped_bad_message_authenticator'],
-    ['wrong_identifier', 'dropped_unmatched'],
+  const cases: [Misbehaviour, string, string][] = [
+    // Authentic but unsigned: the wait ends at once (see transport.ts), as its own reason.
+    ['no_message_authenticator', 'dropped_missing_message_authenticator', 'upstream_unsigned'],
+    ['wrong_secret', 'dropped_bad_authenticator', 'upstream_timeout'],
+    ['tampered_message_authenticator', 'dropped_bad_message_authenticator', 'upstream_timeout'],
+    ['wrong_identifier', 'dropped_unmatched', 'upstream_timeout'],
   ];
-  it.each(cases)('%s → dropped (%s), Access-Reject upstream_timeout', async (how, counter) => {
+  it.each(cases)('%s → dropped (%s), Access-Reject %s', async (how, counter, reason) => {
     fake.script = [[how]];
     fake.requests.length = 0;
     const before = counters(p)[counter]!;
     const r = await login(p, 'mallory', 'any-password');
     expect(fake.requests.length).toBe(1);
     expect(r.code).toBe('Access-Reject');
-    expect(p.audits().at(-1)).toMatchObject({ result: 'reject', reason: 'upstream_timeout' });
+    expect(p.audits().at(-1)).toMatchObject({ result: 'reject', reason });
     expect(counters(p)[counter]).toBe(before + 1);
   });
 
   it('a forged answer arriving first does not cancel the wait for the genuine one', async () => {
-    fake.script = [['wrong_secret', 'no_message_authenticator', 'genuine']];
+    fake.script = [['wrong_secret', 'tampered_message_authenticator', 'genuine']];
     fake.requests.length = 0;
     const r = await login(p, 'alice', 'any-password');
     expect(r.code).toBe('Access-Accept');
@@ -112,7 +113,7 @@ describe('a real FreeRADIUS that sends no Message-Authenticator is refused', () 
   it('its Access-Accept for the right password is dropped; the login fails closed', async () => {
     const r = await login(p, 'alice', 'alice-pw');
     expect(r.code).toBe('Access-Reject');
-    expect(p.audits().at(-1)).toMatchObject({ reason: 'upstream_timeout' });
+    expect(p.audits().at(-1)).toMatchObject({ reason: 'upstream_unsigned' });
     expect(counters(p).dropped_missing_message_authenticator).toBeGreaterThanOrEqual(1);
     // FreeRADIUS did accept the password: only the missing signature made us refuse it.
     expect(up.fr.output()).toMatch(/Login OK: \[alice/);

@@ -24,16 +24,28 @@ carol Cleartext-Password := "carol-pw"
 `;
 registerSensitive('alice-pw', 'chris-pw', 'carol-pw', 'tunnel-secret-value');
 
-/** An upstream FreeRADIUS on a free loopback port with its own secret. */
+/**
+ * An upstream FreeRADIUS on a free loopback port with its own secret (or the given ones: the same
+ * server restarted with another configuration). `sites`/`clients` replace the test site and client.
+ */
 export async function startUpstream(
-  opts: { messageAuthenticator?: boolean; users?: string } = {},
+  opts: {
+    messageAuthenticator?: boolean;
+    users?: string;
+    port?: number;
+    secret?: string;
+    sites?: (port: number) => string;
+    clients?: (secret: string) => string;
+  } = {},
 ): Promise<{ fr: FreeRadiusHandle; port: number; secret: string }> {
-  const port = await freeUdpPort();
-  const secret = `up-${Math.random().toString(36).slice(2)}`;
+  const port = opts.port ?? (await freeUdpPort());
+  const secret = opts.secret ?? `up-${Math.random().toString(36).slice(2)}`;
   registerSensitive(secret);
   const fr = await startFreeRadius({
-    sites: upstreamSite('upstream', port, { messageAuthenticator: opts.messageAuthenticator }),
-    clients: loopbackClient('proxy', secret),
+    sites: opts.sites
+      ? opts.sites(port)
+      : upstreamSite('upstream', port, { messageAuthenticator: opts.messageAuthenticator }),
+    clients: opts.clients ? opts.clients(secret) : loopbackClient('proxy', secret),
     users: opts.users ?? USERS,
     logAuth: true,
   });
@@ -42,7 +54,14 @@ export async function startUpstream(
 
 /** YAML lines for `directory: { type: radius }` over the given servers. */
 export function radiusDirectoryYaml(
-  servers: Array<{ port: number; secret: string; acctPort?: number; timeout?: number; retries?: number }>,
+  servers: Array<{
+    port: number;
+    secret: string;
+    acctPort?: number;
+    timeout?: number;
+    retries?: number;
+    requireMessageAuthenticator?: boolean | 'auto';
+  }>,
   extra: string[] = [],
 ): string[] {
   return [
@@ -56,6 +75,9 @@ export function radiusDirectoryYaml(
       `      secret: ${JSON.stringify(s.secret)}`,
       `      timeout: ${s.timeout ?? 1}`,
       `      retries: ${s.retries ?? 1}`,
+      ...(s.requireMessageAuthenticator !== undefined
+        ? [`      require_message_authenticator: ${s.requireMessageAuthenticator}`]
+        : []),
     ]),
     ...extra.map((l) => `  ${l}`),
   ];

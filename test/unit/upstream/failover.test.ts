@@ -10,6 +10,8 @@ import { type RadiusDirectoryConfig, radiusDirectorySchema } from '../../../src/
 import { RandomPool } from '../../../src/upstream/random-pool.js';
 import { UpstreamCounters } from '../../../src/upstream/upstream-counters.js';
 import { Responder, reply, sleep } from './responder.js';
+import type { Frame } from '../../../src/radius/frame.js';
+import { performance } from 'node:perf_hooks';
 
 const SECRET = 'failover-test-secret';
 const KEY = Buffer.from(SECRET);
@@ -152,6 +154,42 @@ describe('FailoverPool around the transports', () => {
       f.attributes.some((x) => x.type === Attr.UserName && x.value.toString() === 'probe-user'),
     );
     expect(probe?.code).toBe(PacketCode.AccessRequest);
+  });
+
+  it('an unsigned answer ends the wait on that server early (alive, not a timeout); the next server is tried', async () => {
+    // Timeouts long enough that waiting them out would show.
+    const servers = (p: number) => ({
+      address: '127.0.0.1',
+      auth_port: p,
+      secret: SECRET,
+      timeout: 1,
+      retries: 1,
+    });
+    pool = buildPool(
+      radiusDirectorySchema.parse({
+        type: 'radius',
+        servers: [servers(a.port), servers(b.port)],
+        dead_after: 1,
+      }),
+      'auth',
+      { counters, rng: new RandomPool(), log },
+    );
+    const unsigned = (q: Frame) => [reply(q, KEY, PacketCode.AccessAccept, [], false)];
+    a.handler = unsigned;
+    accept(b);
+    const t0 = performance.now();
+    const r1 = await pool.send(req, 5000);
+    expect(r1.kind === 'answer' && r1.server).toBe(`127.0.0.1:${b.port}`);
+    expect(pool.health()[0]).toMatchObject({ alive: true, consecutive_timeouts: 0 });
+    b.handler = unsigned;
+    expect(await pool.send(req, 5000)).toEqual({ kind: 'unsigned', server: `127.0.0.1:${b.port}` });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(counters.get('refused_unsigned')).toBe(3);
+    // Rate-limited: one warning per server.
+    expect(events.filter((e) => e.event === 'upstream_unsigned_reply').map((e) => e.server)).toEqual([
+      `127.0.0.1:${a.port}`,
+      `127.0.0.1:${b.port}`,
+    ]);
   });
 
   it('answerMargin keeps 10 % of the budget, between 100 ms and 1 s', () => {

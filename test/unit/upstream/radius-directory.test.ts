@@ -7,6 +7,7 @@ import { firstAttribute } from '../../../src/radius/frame.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { RadiusDirectory } from '../../../src/upstream/radius-directory.js';
 import { radiusDirectorySchema } from '../../../src/upstream/radius-schema.js';
+import { SignedServers } from '../../../src/upstream/reply-signing.js';
 import { Responder, reply } from './responder.js';
 
 const SECRET = 'directory-test-secret';
@@ -18,14 +19,21 @@ describe('RadiusDirectory: the upstream answer as a PrimaryResult', () => {
   let r: Responder;
   let dir: RadiusDirectory;
   const clock = new ManualClock(1_700_000_000_000);
-  const make = (extra: Record<string, unknown> = {}) =>
+  const events: Array<Record<string, unknown>> = [];
+  const log = {
+    warn: (o: object) => events.push({ level: 'warn', ...o }),
+    info: (o: object) => events.push({ level: 'info', ...o }),
+  };
+  const make = (extra: Record<string, unknown> = {}, server: Record<string, unknown> = {}) =>
     new RadiusDirectory(
       radiusDirectorySchema.parse({
         type: 'radius',
-        servers: [{ address: '127.0.0.1', auth_port: r.port, secret: SECRET, timeout: 0.2, retries: 0 }],
+        servers: [
+          { address: '127.0.0.1', auth_port: r.port, secret: SECRET, timeout: 0.2, retries: 0, ...server },
+        ],
         ...extra,
       }),
-      { clock },
+      { clock, log, signed: new SignedServers() },
     );
   const auth = (over: Partial<Parameters<RadiusDirectory['authenticate']>[0]> = {}) =>
     dir.authenticate({
@@ -37,6 +45,7 @@ describe('RadiusDirectory: the upstream answer as a PrimaryResult', () => {
     });
   beforeEach(async () => {
     r = await Responder.start();
+    events.length = 0;
   });
   afterEach(async () => {
     await dir?.close();
@@ -130,6 +139,85 @@ describe('RadiusDirectory: the upstream answer as a PrimaryResult', () => {
     const q = r.requests[0]!;
     expect(firstAttribute(q, Attr.CallingStationId)?.toString()).toBe('1.2.3.4');
     expect(firstAttribute(q, Attr.NasPortType)).toBeUndefined();
+  });
+
+  it('a request too large to forward → upstream_request_too_large, never a throw, no Identifier lost (issue 9)', async () => {
+    dir = make({ sockets_per_server: 1 });
+    r.handler = (q) => [reply(q, KEY, PacketCode.AccessAccept)];
+    // What a gateway may send (4096 octets in all): forward_attributes all copies it, and our own
+    // NAS-Identifier, Proxy-State and Message-Authenticator push it over the limit.
+    const big = Array.from({ length: 16 }, () => ({ name: Attr.Class, value: Buffer.alloc(250, 0x62) }));
+    for (let i = 0; i < 300; i++) {
+      expect(await auth({ requestAttributes: big })).toEqual({
+        kind: 'fail',
+        reason: 'upstream_request_too_large',
+        identityId: 'alice',
+      });
+    }
+    expect(r.requests).toHaveLength(0);
+    expect(dir.counters.get('request_too_large')).toBe(300);
+    expect(dir.health().auth[0]).toMatchObject({ alive: true, free_identifiers: 256 });
+    expect((await auth()).kind).toBe('ok');
+  });
+
+  it('require_message_authenticator: true (default) → an unsigned answer is upstream_unsigned, at once; no warning', async () => {
+    dir = make({}, { timeout: 2, retries: 1 });
+    r.handler = (q) => [reply(q, KEY, PacketCode.AccessAccept, [], false)];
+    const t0 = Date.now();
+    expect(await auth()).toEqual({ kind: 'fail', reason: 'upstream_unsigned', identityId: 'alice' });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(dir.counters.get('refused_unsigned')).toBe(1);
+    expect(events.filter((e) => e.event === 'upstream_ma_not_required')).toEqual([]);
+    expect(events.filter((e) => e.event === 'upstream_unsigned_reply')).toMatchObject([
+      { level: 'warn', server: `127.0.0.1:${r.port}`, require_message_authenticator: true },
+    ]);
+  });
+
+  it.each([false, 'auto'] as const)(
+    'require_message_authenticator: %s → a warning at start naming the server; unsigned answers accepted',
+    async (mode) => {
+      dir = make({}, { require_message_authenticator: mode });
+      expect(events).toMatchObject([
+        {
+          level: 'warn',
+          event: 'upstream_ma_not_required',
+          server: `127.0.0.1:${r.port}`,
+          require_message_authenticator: mode,
+        },
+      ]);
+      r.handler = (q) => [reply(q, KEY, PacketCode.AccessReject, [], false)];
+      expect(await auth()).toMatchObject({ kind: 'fail', reason: 'upstream_reject' });
+      r.handler = (q) => [reply(q, KEY, PacketCode.AccessAccept, [], false)];
+      expect((await auth()).kind).toBe('ok');
+      expect(dir.counters.get('accepted_unsigned')).toBe(2);
+    },
+  );
+
+  it('auto: once the server signed a reply, unsigned answers are upstream_unsigned', async () => {
+    dir = make({}, { require_message_authenticator: 'auto' });
+    r.handler = (q) => [reply(q, KEY, PacketCode.AccessReject)];
+    expect(await auth()).toMatchObject({ reason: 'upstream_reject' });
+    expect(events.filter((e) => e.event === 'upstream_ma_learned')).toMatchObject([
+      { level: 'info', server: `127.0.0.1:${r.port}` },
+    ]);
+    r.handler = (q) => [reply(q, KEY, PacketCode.AccessAccept, [], false)];
+    expect(await auth()).toMatchObject({ kind: 'fail', reason: 'upstream_unsigned' });
+  });
+
+  it('require_message_authenticator accepts true, false or auto only', () => {
+    const parse = (v: unknown) =>
+      radiusDirectorySchema.safeParse({
+        type: 'radius',
+        servers: [{ address: '127.0.0.1', secret: SECRET, require_message_authenticator: v }],
+      });
+    expect(parse(undefined).data?.servers[0]?.require_message_authenticator).toBe(true);
+    for (const v of [true, false, 'auto']) expect(parse(v).success).toBe(true);
+    const bad = parse('yes');
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]).toMatchObject({
+      path: ['servers', 0, 'require_message_authenticator'],
+      message: 'expected true, false or auto',
+    });
   });
 
   it('lookup() gives the normalized name without asking the upstream', async () => {
