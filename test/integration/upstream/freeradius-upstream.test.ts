@@ -125,6 +125,19 @@ describe('FreeRADIUS 3.2 upstream: password by PAP, then our TOTP', () => {
     const r = await login(challenge, 'chris', '000000', { State: hexState(first.state!) });
     expect(r.code).toBe('Access-Reject');
     expect(challenge.audits().at(-1)).toMatchObject({ reason: 'upstream_reject' });
+    // Issue 9 item 3: the answer goes through the same primary step, so it counts as a failure.
+    const since = challenge.clock.now() - 300_000;
+    expect(challenge.app.store.lockouts.countSince('chris', since)).toBe(1);
+    // A right answer on a later login ends the failure streak (after our code, as usual).
+    challenge.clock.advance(60_000);
+    const again = await login(challenge, 'chris', 'chris-pw');
+    const pin = await login(challenge, 'chris', UPSTREAM_CHALLENGE_ANSWER, { State: hexState(again.state!) });
+    expect(pin.code).toBe('Access-Challenge');
+    const done = await login(challenge, 'chris', oathCode(CHRIS_SEED, challenge.clock.now()), {
+      State: hexState(pin.state!),
+    });
+    expect(done.code).toBe('Access-Accept');
+    expect(challenge.app.store.lockouts.countSince('chris', since)).toBe(0);
   });
 
   it('echoes every Proxy-State of the request, in order, on an upstream-driven answer', async () => {
