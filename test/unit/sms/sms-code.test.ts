@@ -56,16 +56,19 @@ const CHI9_HIGH = 27.877;
 const DRAWS = 100_000;
 
 describe('generateSmsCode', () => {
-  it.each([6, 7, 8] as const)('draws %i-digit codes, each digit position uniform (χ² over 100k draws)', (digits) => {
-    const rng = seededRng(`uniform-${digits}`);
-    const codes = Array.from({ length: DRAWS }, () => generateSmsCode(rng, digits));
-    const shape = new RegExp(`^[0-9]{${digits}}$`);
-    expect(codes.filter((c) => !shape.test(c))).toEqual([]);
-    for (const x of digitChiSquares(codes, digits)) {
-      expect(x).toBeGreaterThan(CHI9_LOW);
-      expect(x).toBeLessThan(CHI9_HIGH);
-    }
-  });
+  it.each([6, 7, 8] as const)(
+    'draws %i-digit codes, each digit position uniform (χ² over 100k draws)',
+    (digits) => {
+      const rng = seededRng(`uniform-${digits}`);
+      const codes = Array.from({ length: DRAWS }, () => generateSmsCode(rng, digits));
+      const shape = new RegExp(`^[0-9]{${digits}}$`);
+      expect(codes.filter((c) => !shape.test(c))).toEqual([]);
+      for (const x of digitChiSquares(codes, digits)) {
+        expect(x).toBeGreaterThan(CHI9_LOW);
+        expect(x).toBeLessThan(CHI9_HIGH);
+      }
+    },
+  );
 
   it('spreads 6-digit codes evenly over the whole range (χ² over 1000 bins of 1000 codes)', () => {
     const rng = seededRng('range');
@@ -80,9 +83,7 @@ describe('generateSmsCode', () => {
   it('the χ² check has the power to see a modulo-biased generator', () => {
     // The naive way: one byte per digit, `byte % 10` (256 = 25·10 + 6, so 0–5 come up more often).
     const rng = seededRng('biased');
-    const codes = Array.from({ length: DRAWS }, () =>
-      [...rng.bytes(6)].map((b) => String(b % 10)).join(''),
-    );
+    const codes = Array.from({ length: DRAWS }, () => [...rng.bytes(6)].map((b) => String(b % 10)).join(''));
     for (const x of digitChiSquares(codes, 6)) expect(x).toBeGreaterThan(CHI9_HIGH);
   });
 
@@ -143,9 +144,12 @@ describe('checkSmsCode', () => {
     expect(checkSmsCode(typed, issued)).toBe(outcome);
   });
 
-  it.each(['12345', '123456789', '12345a', ''])('throws on an issued code that no generator makes: %j', (issued) => {
-    expect(() => checkSmsCode('123456', issued)).toThrow(RangeError);
-  });
+  it.each(['12345', '123456789', '12345a', ''])(
+    'throws on an issued code that no generator makes: %j',
+    (issued) => {
+      expect(() => checkSmsCode('123456', issued)).toThrow(RangeError);
+    },
+  );
 
   it('matches every code it generates, and only that one', () => {
     const rng = seededRng('roundtrip');
