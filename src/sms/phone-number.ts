@@ -32,31 +32,33 @@ export interface PhoneNumber {
   readonly region: Region;
 }
 
-export type PhoneNumberErrorKind =
+export const PHONE_NUMBER_ERROR_KINDS = [
   /** Nothing but spaces. */
-  | 'empty'
+  'empty',
   /** Longer than any phone number written out with spaces and a prefix. */
-  | 'input_too_long'
-  /** No phone number in it (letters, a single digit). */
-  | 'not_a_number'
+  'input_too_long',
+  /** No phone number in it (`n/a`, letters). */
+  'not_a_number',
   /** A national number (`0151…`) and no `default_country` to read it with. */
-  | 'no_default_country'
+  'no_default_country',
   /** `+999…`: no such country calling code. */
-  | 'unknown_calling_code'
-  | 'too_short'
-  | 'too_long'
+  'unknown_calling_code',
+  'too_short',
+  'too_long',
   /** The right length, but no number in that country's plan starts like that. */
-  | 'invalid'
+  'invalid',
   /**
    * `x123`, `ext. 12`: an extension is a desk phone behind a PBX. An SMS cannot reach the
    * extension, and the main number may be a reception or a shared line, so the code would go to
    * someone else: refused, not dropped.
    */
-  | 'has_extension'
+  'has_extension',
   /** A landline, premium-rate, toll-free, shared-cost or pager number: no SMS to it. */
-  | 'not_mobile'
+  'not_mobile',
   /** +881 (satellite), +882/+883 (international networks): no country to budget or allow. */
-  | 'no_region';
+  'no_region',
+] as const;
+export type PhoneNumberErrorKind = (typeof PHONE_NUMBER_ERROR_KINDS)[number];
 
 export interface PhoneNumberError {
   readonly kind: PhoneNumberErrorKind;

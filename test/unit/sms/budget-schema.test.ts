@@ -81,6 +81,7 @@ describe('sms budgets config', () => {
       'allowed_countries[0]',
     ],
     [{ allowed_countries: ['NANP'] }, 'list each one you send to', 'allowed_countries[0]'],
+    [{ allowed_countries: ['1'] }, 'list each one you send to', 'allowed_countries[0]'],
     [{ default_country: 'DE', allowed: ['AT'] }, 'Unrecognized key: "allowed"', ''],
   ])('refuses %j: %s (at %s)', (input, message, path) => {
     const text = problems(input);

@@ -169,6 +169,16 @@ describe.each(kinds)('SmsBudget on the %s counter store', (_kind, makeCounters) 
     expect((await send()).ok).toBe(true);
   });
 
+  it('a lowered limit (a reload) applies to the counts already made in the window', async () => {
+    const counters = makeCounters();
+    const before = new SmsBudget({ counters, limits: DEFAULTS, allowedCountries: ['DE'] });
+    const at = (now: number) => ({ identityId: 'alice', client: 'gw', country: 'DE', now });
+    for (let i = 0; i < 3; i++) expect((await before.tryConsume(at(T0 + i * HOUR_MS))).ok).toBe(true);
+    const lowered = { ...DEFAULTS, per_user: { hour: 5, day: 3 } };
+    const after = new SmsBudget({ counters, limits: lowered, allowedCountries: ['DE'] });
+    expect(await after.tryConsume(at(T0 + 3 * HOUR_MS))).toMatchObject({ ok: false, tripped: 'user_day' });
+  });
+
   it('100 concurrent sends for one user: exactly per_user.hour get through', async () => {
     const { send } = setup();
     const results = await Promise.all(Array.from({ length: 100 }, () => send()));
