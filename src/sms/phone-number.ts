@@ -93,7 +93,8 @@ export function normalisePhoneNumber(
   raw: string,
   opts: NormaliseOptions = {},
 ): Result<PhoneNumber, PhoneNumberError> {
-  const text = raw.trim();
+  // RFC 3966 §3: a `tel:` URI is the number itself (its `;ext=` still counts as an extension).
+  const text = raw.trim().replace(/^tel:/i, '');
   if (text === '') return fail('empty', 'the phone number is empty');
   if (text.length > MAX_INPUT) {
     return fail('input_too_long', `the phone number is longer than ${MAX_INPUT} characters`);
@@ -105,7 +106,12 @@ export function normalisePhoneNumber(
   }
   let parsed: ReturnType<typeof parsePhoneNumberWithError>;
   try {
-    parsed = parsePhoneNumberWithError(text, dc as CountryCode | undefined);
+    // extract: false: the value must be a number and nothing else. Extracting would accept
+    // `mobil: +49 …` and, worse, pick the first of `0151 … (alt: 0171 …)` for the user.
+    parsed = parsePhoneNumberWithError(text, {
+      defaultCountry: dc as CountryCode | undefined,
+      extract: false,
+    });
   } catch (e) {
     return parseFailure(e, dc !== undefined);
   }

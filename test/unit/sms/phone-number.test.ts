@@ -20,7 +20,8 @@ const accepted: ReadonlyArray<[string, string | undefined, string, string]> = [
   ['+49 (0)151 23456789', 'DE', '+4915123456789', 'DE'],
   ['+49-151-23456789', 'DE', '+4915123456789', 'DE'],
   ['  +4915123456789  ', 'DE', '+4915123456789', 'DE'],
-  ['tel:+4915123456789', 'DE', '+4915123456789', 'DE'],
+  ['tel:+4915123456789', 'DE', '+4915123456789', 'DE'], // RFC 3966
+  ['TEL:+43664123456', 'DE', '+43664123456', 'AT'],
   ['０１５１ ２３４５６７８９', 'DE', '+4915123456789', 'DE'], // full-width digits (copied from a web form)
   ['+4915123456789', undefined, '+4915123456789', 'DE'], // international form needs no default
   ['0664 123456', 'AT', '+43664123456', 'AT'],
@@ -45,6 +46,13 @@ const refused: ReadonlyArray<[string, string | undefined, PhoneNumberErrorKind]>
   ['+49 151 2345 6789 / +49 151 2345 6780 (home)', 'DE', 'input_too_long'], // two numbers in one value
   ['abc', 'DE', 'not_a_number'],
   ['n/a', 'DE', 'not_a_number'],
+  // The value must be a number and nothing else: no picking a number out of text.
+  ['mobil: +49 151 23456789', 'DE', 'not_a_number'],
+  ['+49 151 23456789 (privat)', 'DE', 'not_a_number'],
+  ['+49 151 23456789, +49 171 2345678', 'DE', 'not_a_number'],
+  ['+49 151 2345 6789x', 'DE', 'not_a_number'],
+  ['++49 151 23456789', 'DE', 'not_a_number'],
+  ['tel:', 'DE', 'empty'],
   ['0151 23456789', undefined, 'no_default_country'],
   ['(201) 555-0123', undefined, 'no_default_country'],
   ['+999 1234567', 'DE', 'unknown_calling_code'],
@@ -57,6 +65,7 @@ const refused: ReadonlyArray<[string, string | undefined, PhoneNumberErrorKind]>
   ['+1 (201) 555-0123 x123', 'DE', 'has_extension'],
   ['+49 151 23456789 ext. 12', 'DE', 'has_extension'],
   ['+49 151 23456789;ext=5', 'DE', 'has_extension'],
+  ['tel:+4915123456789;ext=5', 'DE', 'has_extension'],
   // Not a mobile.
   ['+49 30 123456', 'DE', 'not_mobile'], // Berlin landline
   ['030 123456', 'DE', 'not_mobile'],
