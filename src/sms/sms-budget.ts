@@ -70,6 +70,10 @@ export type BudgetDecision =
  * it names a storage type.
  */
 export interface SmsBudgetPort {
+  /**
+   * Checks and consumes every counter of one send, atomically. Rejects when the counters cannot be
+   * read or written (a broken disk, a lost Redis): the caller must then not send (fail closed).
+   */
   tryConsume(attempt: SmsSendAttempt): Promise<BudgetDecision>;
   /**
    * Gives a send's budget back when no provider took the message (every provider refused it or
@@ -103,6 +107,8 @@ export class SmsBudget implements SmsBudgetPort {
   }
 
   async tryConsume(attempt: SmsSendAttempt): Promise<BudgetDecision> {
+    if (!Number.isFinite(attempt.now))
+      throw new RangeError('SmsBudget.tryConsume: now must be Clock milliseconds');
     const country = attempt.country.toUpperCase();
     if (!this.allowed.has(country)) return { ok: false, tripped: 'country_not_allowed' };
     const specs = countersFor(this.limits, { ...attempt, country });

@@ -227,6 +227,11 @@ describe.each(kinds)('SmsBudget on the %s counter store', (_kind, makeCounters) 
     expect((await both.send({ identityId: 'b', country: 'CA' })).ok).toBe(true);
   });
 
+  it('a clock reading that is not a number is a bug, not a free send', async () => {
+    const { send } = setup();
+    await expect(send({ now: Number.NaN })).rejects.toThrow(RangeError);
+  });
+
   it('a refund gives one send back, once', async () => {
     const { budget, send } = setup();
     const first = await send();
@@ -335,6 +340,17 @@ describe('SmsBudgetRepo (SQLite)', () => {
     await budget.tryConsume(attempt(DAY0 + DAY_MS, 'd'));
     expect(store.smsBudgets.rows()).toBe(8);
     expect(store.smsBudgets.count('user_day', 'a', DAY0)).toBe(0);
+  });
+});
+
+describe('storage failures', () => {
+  it('a store that cannot be written makes tryConsume reject: the caller sends nothing', async () => {
+    const store = openStore();
+    const budget = new SmsBudget({ counters: store.smsBudgets, limits: DEFAULTS, allowedCountries: ['DE'] });
+    store.close();
+    await expect(
+      budget.tryConsume({ identityId: 'a', client: 'gw', country: 'DE', now: T0 }),
+    ).rejects.toThrow();
   });
 });
 
