@@ -1,6 +1,5 @@
 import {
   type CountryCode,
-  getCountries,
   isSupportedCountry,
   parsePhoneNumberWithError,
   validatePhoneNumberLength,
@@ -83,10 +82,6 @@ const fail = (kind: PhoneNumberErrorKind, message: string): Result<never, PhoneN
 /** Whether `code` is a region this program can read numbers for (`DE`: yes; `de`, `EU`, `NANP`: no). */
 export function isKnownRegion(code: string): boolean {
   return isSupportedCountry(code);
-}
-
-export function knownRegions(): readonly Region[] {
-  return getCountries();
 }
 
 export function normalisePhoneNumber(

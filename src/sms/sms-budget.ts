@@ -107,8 +107,9 @@ export class SmsBudget implements SmsBudgetPort {
   }
 
   async tryConsume(attempt: SmsSendAttempt): Promise<BudgetDecision> {
-    if (!Number.isFinite(attempt.now))
+    if (!Number.isFinite(attempt.now)) {
       throw new RangeError('SmsBudget.tryConsume: now must be Clock milliseconds');
+    }
     const country = attempt.country.toUpperCase();
     if (!this.allowed.has(country)) return { ok: false, tripped: 'country_not_allowed' };
     const specs = countersFor(this.limits, { ...attempt, country });
