@@ -60,4 +60,20 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // SMS toll-fraud budgets (src/sms/sms-budget.ts): one row per counter and fixed window, so a
+    // restart does not hand out a fresh day's budget. Rows are deleted once window_end has passed.
+    version: 2,
+    sql: `
+      CREATE TABLE sms_budget_counters (
+        name         TEXT NOT NULL,
+        subject      TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        window_end   INTEGER NOT NULL,
+        count        INTEGER NOT NULL CHECK (count >= 0),
+        PRIMARY KEY (name, subject, window_start)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX sms_budget_counters_end ON sms_budget_counters (window_end);
+    `,
+  },
 ];

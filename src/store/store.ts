@@ -4,6 +4,7 @@ import { AppError, ErrorCodes } from '../shared/errors.js';
 import { type Database, openDatabase } from './database.js';
 import { LockoutRepo } from './lockout-repo.js';
 import { SecretBox } from './secret-box.js';
+import { SmsBudgetRepo } from './sms-budget-repo.js';
 import { TokenRepo } from './token-repo.js';
 import { UserRepo } from './user-repo.js';
 
@@ -30,6 +31,7 @@ export class Store {
     readonly tokens: TokenRepo,
     readonly lockouts: LockoutRepo,
     readonly dataDir: string,
+    readonly smsBudgets: SmsBudgetRepo,
   ) {}
 
   static open(dataDir: string, opts: StoreOptions = {}): Store {
@@ -43,6 +45,7 @@ export class Store {
         new TokenRepo(db, box, clock),
         new LockoutRepo(db),
         dataDir,
+        new SmsBudgetRepo(db),
       );
     } catch (e) {
       db.close();
