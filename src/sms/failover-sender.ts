@@ -1,5 +1,12 @@
 import type { Clock } from '../shared/clock.js';
-import { type SendFailure, type SendOptions, type SendResult, type SmsMessage, type SmsSender, failed } from './sms-sender.js';
+import {
+  type SendFailure,
+  type SendOptions,
+  type SendResult,
+  type SmsMessage,
+  type SmsSender,
+  failed,
+} from './sms-sender.js';
 
 /** One provider's failure, for logs and counters (the detail is already masked). */
 export interface SendFailureReport {
@@ -56,7 +63,13 @@ export class FailoverSender implements SmsSender {
 
   private report(msg: SmsMessage, attempt: number, r: SendResult & { kind: 'failed' }): void {
     try {
-      this.deps.onFailure?.({ provider: r.provider, reason: r.reason, detail: r.detail, correlationId: msg.correlationId, attempt });
+      this.deps.onFailure?.({
+        provider: r.provider,
+        reason: r.reason,
+        detail: r.detail,
+        correlationId: msg.correlationId,
+        attempt,
+      });
     } catch {
       // A broken log sink must not stop the failover.
     }

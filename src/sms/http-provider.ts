@@ -12,7 +12,13 @@ import {
 } from './sms-sender.js';
 import type { SuccessRule } from './success-check.js';
 import { judge } from './success-check.js';
-import { encodeForm, substitute, substituteJsonValue, substituteUrl, type TemplateValues } from './template.js';
+import {
+  encodeForm,
+  substitute,
+  substituteJsonValue,
+  substituteUrl,
+  type TemplateValues,
+} from './template.js';
 
 /**
  * The generic HTTP SMS provider (privacyIDEA's HttpSMSProvider and multiOTP's custom provider do
@@ -93,7 +99,8 @@ export class HttpSmsProvider implements SmsSender {
       return failed(this.name, outcome.kind, scrubPhone(`${outcome.detail} (to ${to})`, msg.to));
     }
     const verdict = judge(this.s.success, outcome.status, outcome.body);
-    if (!verdict.ok) return failed(this.name, verdict.reason, scrubPhone(`${verdict.detail} (to ${to})`, msg.to));
+    if (!verdict.ok)
+      return failed(this.name, verdict.reason, scrubPhone(`${verdict.detail} (to ${to})`, msg.to));
     return verdict.messageId !== undefined
       ? { kind: 'sent', provider: this.name, messageId: verdict.messageId }
       : { kind: 'sent', provider: this.name };
@@ -101,7 +108,8 @@ export class HttpSmsProvider implements SmsSender {
 
   private buildCall(values: TemplateValues): HttpCall {
     const headers: Record<string, string> = { 'user-agent': 'mfa-radius-proxy', accept: 'application/json' };
-    for (const [k, v] of Object.entries(this.s.headers)) headers[k.toLowerCase()] = substitute(v, values, 'header');
+    for (const [k, v] of Object.entries(this.s.headers))
+      headers[k.toLowerCase()] = substitute(v, values, 'header');
     const auth = this.s.auth;
     if (auth?.type === 'basic') {
       // RFC 7617 §2: base64 of user-id ":" password.

@@ -82,9 +82,15 @@ export class HttpClient {
           size += c.length;
         });
         res.on('end', () =>
-          finish({ kind: 'response', status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          finish({
+            kind: 'response',
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
-        res.on('error', (e: NodeJS.ErrnoException) => finish({ kind: 'network', detail: describeNetworkError(e) }));
+        res.on('error', (e: NodeJS.ErrnoException) =>
+          finish({ kind: 'network', detail: describeNetworkError(e) }),
+        );
       });
       req.end(call.body);
     });

@@ -40,7 +40,12 @@ export function twilioSettings(p: TwilioPreset): HttpProviderSettings {
     auth: { type: 'basic', username: p.accountSid, password: p.authToken },
     body: { kind: 'form', fields },
     // 201 Created with the new Message resource, whose `sid` (SM...) identifies it.
-    success: { status: [201], json: { path: path('sid'), pathText: 'sid' }, messageIdPath: path('sid'), errorPath: path('message') },
+    success: {
+      status: [201],
+      json: { path: path('sid'), pathText: 'sid' },
+      messageIdPath: path('sid'),
+      errorPath: path('message'),
+    },
     timeoutMs: p.timeoutMs,
     ...withCa(p.ca),
   };
@@ -66,7 +71,13 @@ export function vonageSettings(p: VonagePreset): HttpProviderSettings {
     // Vonage wants the number without '+'.
     body: {
       kind: 'form',
-      fields: { api_key: p.apiKey, api_secret: '{secret}', from: p.from, to: '{phone_digits}', text: '{message}' },
+      fields: {
+        api_key: p.apiKey,
+        api_secret: '{secret}',
+        from: p.from,
+        to: '{phone_digits}',
+        text: '{message}',
+      },
     },
     success: {
       status: [200],
@@ -92,7 +103,10 @@ export function messageBirdSettings(p: MessageBirdPreset): HttpProviderSettings 
     url: `${base(p.baseUrl)}/messages`,
     headers: { authorization: 'AccessKey {secret}' },
     secret: p.accessKey,
-    body: { kind: 'json', value: { originator: p.originator, recipients: ['{phone_digits}'], body: '{message}' } },
+    body: {
+      kind: 'json',
+      value: { originator: p.originator, recipients: ['{phone_digits}'], body: '{message}' },
+    },
     success: { status: [201], messageIdPath: path('id'), errorPath: path('errors[0].description') },
     timeoutMs: p.timeoutMs,
     ...withCa(p.ca),

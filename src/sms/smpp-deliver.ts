@@ -45,7 +45,8 @@ export function e164FromSmpp(addr: string | undefined, ton: number | undefined):
   const digits = addr.replace(/^\+/, '');
   if (!/^[1-9]\d{6,14}$/.test(digits)) return undefined;
   // International TON, or a '+' the SMSC kept; TON 0 (unknown) with a full-length number is common too.
-  if (ton === TON_INTERNATIONAL || addr.startsWith('+') || ton === 0 || ton === undefined) return `+${digits}`;
+  if (ton === TON_INTERNATIONAL || addr.startsWith('+') || ton === 0 || ton === undefined)
+    return `+${digits}`;
   return undefined;
 }
 
@@ -57,7 +58,12 @@ export function classifyDeliverSm(pdu: DeliverSmFields): DeliverSmKind {
     typeof pdu.receipted_message_id === 'string' && pdu.receipted_message_id !== ''
       ? pdu.receipted_message_id
       : receiptText?.[1];
-  if ((esm & MESSAGE_TYPE_MASK) !== 0 || pdu.receipted_message_id !== undefined || pdu.message_state !== undefined || receiptText) {
+  if (
+    (esm & MESSAGE_TYPE_MASK) !== 0 ||
+    pdu.receipted_message_id !== undefined ||
+    pdu.message_state !== undefined ||
+    receiptText
+  ) {
     return {
       kind: 'receipt',
       ...(receiptId !== undefined ? { messageId: receiptId.slice(0, 65) } : {}),

@@ -128,13 +128,19 @@ export class SmppProvider implements SmsSender {
   async send(msg: SmsMessage, opts: SendOptions): Promise<SendResult> {
     const to = maskPhone(msg.to);
     if (opts.signal?.aborted) return failed(this.name, 'aborted', 'aborted by the caller');
-    if (this.state !== 'bound') return failed(this.name, 'not_connected', `not bound to the SMSC (${this.state}; to ${to})`);
+    if (this.state !== 'bound')
+      return failed(this.name, 'not_connected', `not bound to the SMSC (${this.state}; to ${to})`);
     const now = this.deps.clock.now();
     const wait = this.bucket.reserve(now, opts.deadline);
     if (wait === undefined) {
-      return failed(this.name, 'rate_limited', `send rate ${this.s.rate}/s: no slot before the deadline (to ${to})`);
+      return failed(
+        this.name,
+        'rate_limited',
+        `send rate ${this.s.rate}/s: no slot before the deadline (to ${to})`,
+      );
     }
-    if (wait > 0 && !(await this.sleep(wait, opts.signal))) return failed(this.name, 'aborted', 'aborted while queued');
+    if (wait > 0 && !(await this.sleep(wait, opts.signal)))
+      return failed(this.name, 'aborted', 'aborted while queued');
     return this.submit(msg, opts, to);
   }
 
@@ -144,7 +150,8 @@ export class SmppProvider implements SmsSender {
       return Promise.resolve(failed(this.name, 'not_connected', `connection lost while queued (to ${to})`));
     }
     const waitMs = Math.min(this.s.submitTimeoutMs, opts.deadline - this.deps.clock.now());
-    if (waitMs <= 0) return Promise.resolve(failed(this.name, 'timeout', `deadline passed before submit_sm (to ${to})`));
+    if (waitMs <= 0)
+      return Promise.resolve(failed(this.name, 'timeout', `deadline passed before submit_sm (to ${to})`));
     return new Promise((resolve) => {
       const entry: InFlight = {
         settle: (r) => {
@@ -161,7 +168,8 @@ export class SmppProvider implements SmsSender {
       );
       const onAbort = (): void => entry.settle(failed(this.name, 'aborted', 'aborted by the caller'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const text = msg.text.length > SHORT_MESSAGE_CHARS ? { message_payload: msg.text } : { short_message: msg.text };
+      const text =
+        msg.text.length > SHORT_MESSAGE_CHARS ? { message_payload: msg.text } : { short_message: msg.text };
       const written = session.submit_sm(
         {
           source_addr_ton: this.s.sourceTon,
@@ -175,11 +183,22 @@ export class SmppProvider implements SmsSender {
         },
         (resp) => {
           if (resp.command_status === 0) {
-            const id = typeof resp.message_id === 'string' && resp.message_id !== '' ? resp.message_id : undefined;
-            entry.settle(id ? { kind: 'sent', provider: this.name, messageId: id } : { kind: 'sent', provider: this.name });
+            const id =
+              typeof resp.message_id === 'string' && resp.message_id !== '' ? resp.message_id : undefined;
+            entry.settle(
+              id
+                ? { kind: 'sent', provider: this.name, messageId: id }
+                : { kind: 'sent', provider: this.name },
+            );
           } else {
             const reason = THROTTLED.has(resp.command_status) ? 'rate_limited' : 'rejected';
-            entry.settle(failed(this.name, reason, `submit_sm_resp status ${statusText(resp.command_status)} (to ${to})`));
+            entry.settle(
+              failed(
+                this.name,
+                reason,
+                `submit_sm_resp status ${statusText(resp.command_status)} (to ${to})`,
+              ),
+            );
           }
         },
       );
@@ -223,7 +242,10 @@ export class SmppProvider implements SmsSender {
     }, this.s.bindTimeoutMs);
     session.on(this.s.tls ? 'secureConnect' : 'connect', () => this.bind(session));
     session.on('error', (e: NodeJS.ErrnoException) => {
-      this.log.warn({ provider: this.name, event: 'sms_smpp_error', error: e.code ?? e.message.slice(0, 120) }, 'SMPP connection error');
+      this.log.warn(
+        { provider: this.name, event: 'sms_smpp_error', error: e.code ?? e.message.slice(0, 120) },
+        'SMPP connection error',
+      );
       // A framing error leaves the socket open; close it, the 'close' handler reconnects.
       session.destroy();
     });
@@ -259,7 +281,10 @@ export class SmppProvider implements SmsSender {
         }
         this.attempts = 0;
         this.setState('bound');
-        this.log.info({ provider: this.name, event: 'sms_smpp_bound', host: this.s.host, port: this.s.port }, 'SMPP bound');
+        this.log.info(
+          { provider: this.name, event: 'sms_smpp_bound', host: this.s.host, port: this.s.port },
+          'SMPP bound',
+        );
         for (const w of this.boundWaiters) w();
         this.boundWaiters = [];
         this.scheduleEnquire(session);
@@ -271,10 +296,16 @@ export class SmppProvider implements SmsSender {
   private scheduleEnquire(session: smpp.Session): void {
     this.enquireTimer = this.timers.setTimeout(() => {
       if (session !== this.session || this.state !== 'bound') return;
-      this.enquireWait = this.timers.setTimeout(() => {
-        this.log.warn({ provider: this.name, event: 'sms_smpp_link_dead' }, 'SMPP enquire_link unanswered; reconnecting');
-        session.destroy();
-      }, Math.min(this.s.enquireLinkIntervalMs, 10_000));
+      this.enquireWait = this.timers.setTimeout(
+        () => {
+          this.log.warn(
+            { provider: this.name, event: 'sms_smpp_link_dead' },
+            'SMPP enquire_link unanswered; reconnecting',
+          );
+          session.destroy();
+        },
+        Math.min(this.s.enquireLinkIntervalMs, 10_000),
+      );
       session.enquire_link({}, () => {
         this.timers.clearTimeout(this.enquireWait);
         this.scheduleEnquire(session);
@@ -294,10 +325,16 @@ export class SmppProvider implements SmsSender {
       return;
     }
     if (c.kind === 'invalid') {
-      this.log.warn({ provider: this.name, event: 'sms_inbound_dropped', why: c.why }, 'SMPP deliver_sm dropped');
+      this.log.warn(
+        { provider: this.name, event: 'sms_inbound_dropped', why: c.why },
+        'SMPP deliver_sm dropped',
+      );
       return;
     }
-    this.log.info({ provider: this.name, event: 'sms_inbound', from: maskPhone(c.from) }, 'SMPP reply received');
+    this.log.info(
+      { provider: this.name, event: 'sms_inbound', from: maskPhone(c.from) },
+      'SMPP reply received',
+    );
     try {
       this.deps.onInbound?.({
         from: c.from,
@@ -307,7 +344,10 @@ export class SmppProvider implements SmsSender {
         provider: this.name,
       });
     } catch (e) {
-      this.log.warn({ provider: this.name, event: 'sms_inbound_handler_failed', error: String(e).slice(0, 120) }, 'inbound handler threw');
+      this.log.warn(
+        { provider: this.name, event: 'sms_inbound_handler_failed', error: String(e).slice(0, 120) },
+        'inbound handler threw',
+      );
     }
   }
 
@@ -315,7 +355,8 @@ export class SmppProvider implements SmsSender {
     if (session !== this.session) return;
     this.session = undefined;
     for (const t of [this.bindTimer, this.enquireTimer, this.enquireWait]) this.timers.clearTimeout(t);
-    for (const f of [...this.inFlight]) f.settle(failed(this.name, 'network', 'SMPP connection closed before submit_sm_resp'));
+    for (const f of [...this.inFlight])
+      f.settle(failed(this.name, 'network', 'SMPP connection closed before submit_sm_resp'));
     if (this.closing) {
       this.setState('closed');
       return;
@@ -324,7 +365,10 @@ export class SmppProvider implements SmsSender {
     // Exponential backoff, capped: an SMSC that is down is not hammered, one that is back is found.
     const delay = Math.min(this.s.reconnectMaxMs, this.s.reconnectMinMs * 2 ** Math.min(this.attempts, 16));
     this.attempts++;
-    this.log.warn({ provider: this.name, event: 'sms_smpp_disconnected', retry_in_ms: delay }, 'SMPP connection lost');
+    this.log.warn(
+      { provider: this.name, event: 'sms_smpp_disconnected', retry_in_ms: delay },
+      'SMPP connection lost',
+    );
     this.reconnectTimer = this.timers.setTimeout(() => {
       if (!this.closing) this.connect();
     }, delay);

@@ -45,7 +45,8 @@ function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 export function judge(rule: SuccessRule, status: number, body: string): Verdict {
-  const needsJson = rule.json !== undefined || rule.messageIdPath !== undefined || rule.errorPath !== undefined;
+  const needsJson =
+    rule.json !== undefined || rule.messageIdPath !== undefined || rule.errorPath !== undefined;
   const parsed = needsJson ? parseJson(body) : { ok: false as const };
   const errorText = (): string => {
     if (!rule.errorPath || !parsed.ok) return '';
@@ -53,7 +54,11 @@ export function judge(rule: SuccessRule, status: number, body: string): Verdict 
     return isPrimitive(e) ? ` (provider says ${quote(String(e))})` : '';
   };
   if (!rule.status.includes(status)) {
-    return { ok: false, reason: 'http_status', detail: `HTTP ${status}, expected ${rule.status.join('/')}${errorText()}` };
+    return {
+      ok: false,
+      reason: 'http_status',
+      detail: `HTTP ${status}, expected ${rule.status.join('/')}${errorText()}`,
+    };
   }
   if (rule.bodyRegex && !rule.bodyRegex.test(body)) {
     return { ok: false, reason: 'body_mismatch', detail: `HTTP ${status}, body does not match body_regex` };

@@ -25,7 +25,9 @@ export function parseForm(body: string): FormParams {
  * occurs more than once contributes each of its values, in sorted order.
  */
 export function twilioSignedData(url: string, params: FormParams): string {
-  const sorted = [...params].sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+  const sorted = [...params].sort(([a, av], [b, bv]) =>
+    a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0,
+  );
   let data = url;
   for (const [k, v] of sorted) data += k + v;
   return data;
@@ -57,7 +59,8 @@ function urlVariants(url: string): string[] {
   const auth = u.username ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
   const rest = `${u.pathname}${u.search}${u.hash}`;
   const withPort = `${u.protocol}//${auth}${u.hostname}:${u.port || std}${rest}`;
-  const withoutPort = u.port === '' || u.port === std ? `${u.protocol}//${auth}${u.hostname}${rest}` : withPort;
+  const withoutPort =
+    u.port === '' || u.port === std ? `${u.protocol}//${auth}${u.hostname}${rest}` : withPort;
   return [...new Set([url, withPort, withoutPort])];
 }
 
@@ -127,10 +130,23 @@ export function handleTwilioWebhook(args: {
   readonly provider: string;
 }): WebhookAnswer {
   const params = parseForm(args.rawBody);
-  if (!verifyTwilioSignature({ authToken: args.authToken, url: args.url, params, signature: args.signature })) {
-    return { status: 403, contentType: 'text/plain; charset=utf-8', body: 'forbidden\n', refused: 'bad_signature' };
+  if (
+    !verifyTwilioSignature({ authToken: args.authToken, url: args.url, params, signature: args.signature })
+  ) {
+    return {
+      status: 403,
+      contentType: 'text/plain; charset=utf-8',
+      body: 'forbidden\n',
+      refused: 'bad_signature',
+    };
   }
   const parsed = parseTwilioInbound(params, { receivedAt: args.receivedAt, provider: args.provider });
-  if (!parsed.ok) return { status: 400, contentType: 'text/plain; charset=utf-8', body: 'bad request\n', refused: parsed.error };
+  if (!parsed.ok)
+    return {
+      status: 400,
+      contentType: 'text/plain; charset=utf-8',
+      body: 'bad request\n',
+      refused: parsed.error,
+    };
   return { status: 200, contentType: TWIML_CONTENT_TYPE, body: TWIML_EMPTY, inbound: parsed.value };
 }

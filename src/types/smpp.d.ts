@@ -29,7 +29,11 @@ declare module 'smpp' {
     }
 
     type ResponseCallback = (pdu: PDU) => void;
-    type Command = (options?: PduFields, responseCallback?: ResponseCallback, sendCallback?: ResponseCallback) => boolean;
+    type Command = (
+      options?: PduFields,
+      responseCallback?: ResponseCallback,
+      sendCallback?: ResponseCallback,
+    ) => boolean;
 
     interface Session extends EventEmitter {
       readonly socket: Socket;
