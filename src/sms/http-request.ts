@@ -1,4 +1,4 @@
-import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import { type ClientRequest, request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { Clock } from '../shared/clock.js';
 import type { Timers } from './sms-sender.js';
@@ -61,7 +61,39 @@ export class HttpClient {
       const headers: Record<string, string> = { ...call.headers };
       if (call.body !== undefined) headers['content-length'] = String(Buffer.byteLength(call.body));
       const send = this.https ? httpsRequest : httpRequest;
-      const req = send(call.url, { method: call.method, headers, agent: this.agent });
+      let req: ClientRequest;
+      const attempt = (retry: boolean): void => {
+        const r = send(call.url, { method: call.method, headers, agent: this.agent });
+        req = r;
+        r.on('error', (e: NodeJS.ErrnoException) => {
+          // A kept-alive socket the server closed as we reused it: the request never reached the
+          // application (Node's docs for request.reusedSocket), so one retry on a new socket is safe.
+          if (retry && !settled && r.reusedSocket && e.code === 'ECONNRESET') {
+            attempt(false);
+            return;
+          }
+          finish({ kind: 'network', detail: describeNetworkError(e) });
+        });
+        r.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            if (size < MAX_BODY) chunks.push(c.subarray(0, MAX_BODY - size));
+            size += c.length;
+          });
+          res.on('end', () =>
+            finish({
+              kind: 'response',
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', (e: NodeJS.ErrnoException) =>
+            finish({ kind: 'network', detail: describeNetworkError(e) }),
+          );
+        });
+        r.end(call.body);
+      };
       const timer = this.timers.setTimeout(() => {
         finish({ kind: 'timeout', detail: `no answer within ${waitMs} ms` });
         req.destroy();
@@ -71,28 +103,7 @@ export class HttpClient {
         req.destroy();
       };
       limits.signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        finish({ kind: 'network', detail: describeNetworkError(e) });
-      });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          if (size < MAX_BODY) chunks.push(c.subarray(0, MAX_BODY - size));
-          size += c.length;
-        });
-        res.on('end', () =>
-          finish({
-            kind: 'response',
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', (e: NodeJS.ErrnoException) =>
-          finish({ kind: 'network', detail: describeNetworkError(e) }),
-        );
-      });
-      req.end(call.body);
+      attempt(true);
     });
   }
 

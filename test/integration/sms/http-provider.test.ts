@@ -1,5 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:https';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/shared/clock.js';
@@ -196,6 +198,37 @@ describe('generic HTTP provider against a loopback HTTPS server', () => {
     expect(r).toMatchObject({ kind: 'failed', reason: 'network' });
     expect(r.kind === 'failed' && r.detail).toContain('ECONNREFUSED');
     expectMasked(r);
+  });
+
+  it('a kept-alive connection the server dropped meanwhile is retried once on a new one', async () => {
+    // The server closes an idle keep-alive connection just as the next request arrives on it (the
+    // classic ECONNRESET race): that request was never processed, so one retry is safe.
+    const served = new WeakMap<Socket, number>();
+    const sockets = new Set<Socket>();
+    const racy = createServer({ cert: pki.certPem, key: pki.keyPem }, (req, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      req.resume();
+      if (n > 1) {
+        req.socket.destroy();
+        return;
+      }
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    racy.on('secureConnection', (sk: Socket) => sockets.add(sk));
+    await new Promise<void>((r) => racy.listen(0, '127.0.0.1', () => r()));
+    const addr = racy.address();
+    if (!addr || typeof addr === 'string') throw new Error('no address');
+    const p = generic({ url: `https://127.0.0.1:${addr.port}/send` });
+    expect(await p.send(msg(), soon())).toMatchObject({ kind: 'sent' });
+    expect(await p.send(msg(), soon())).toMatchObject({ kind: 'sent' });
+    await p.close();
+    for (const sk of sockets) sk.destroy();
+    await new Promise<void>((r) => racy.close(() => r()));
+    expect(sockets.size).toBe(2);
   });
 
   it('credentials from files: read once at build, trimmed, sent as Bearer and {secret}', async () => {
