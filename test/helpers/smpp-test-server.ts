@@ -24,6 +24,8 @@ export interface SmppServerOptions {
   submitStatus?: number;
   /** Never answer submit_sm (submit timeout tests). */
   silent?: boolean;
+  /** Never answer enquire_link (a hung SMSC or a dead NAT mapping). */
+  ignoreEnquireLink?: boolean;
 }
 
 const text = (field: unknown): string => {
@@ -82,7 +84,7 @@ export class SmppTestServer {
     });
     session.on('enquire_link', (pdu: smpp.PDU) => {
       this.enquireLinks++;
-      session.send(pdu.response());
+      if (!this.opts.ignoreEnquireLink) session.send(pdu.response());
     });
     session.on('submit_sm', (pdu: smpp.PDU) => {
       this.submits.push({
@@ -116,6 +118,13 @@ export class SmppTestServer {
     const session = this.bound[0];
     if (!session) return Promise.reject(new Error('no bound client'));
     return new Promise((resolve) => session.deliver_sm(fields, (resp) => resolve(resp)));
+  }
+
+  /** The SMSC probes the client (§4.11); resolves with the client's enquire_link_resp. */
+  enquire(): Promise<smpp.PDU> {
+    const session = this.bound[0];
+    if (!session) return Promise.reject(new Error('no bound client'));
+    return new Promise((resolve) => session.enquire_link({}, (resp) => resolve(resp)));
   }
 
   async waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
