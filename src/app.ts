@@ -1,6 +1,7 @@
 import { type AccountingService, startAccounting } from './accounting/accounting-service.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { startSms } from './factors/sms-setup.js';
 import { TotpFactor } from './factors/totp.js';
 import { LockoutPolicy } from './factors/lockout.js';
 import { LdapDirectory } from './directory/ldap-directory.js';
@@ -94,6 +95,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // One lockout gate for the life of the process: its in-flight counts must survive a reload, or a
   // burst straddling a SIGHUP would get a fresh allowance.
   let lockout: LockoutPolicy | undefined;
+  // SMS providers are built once (SMPP binds): a change to `sms:` needs a restart.
+  const sms = config.sms
+    ? startSms(config.sms, { store, clock, rng, log, configFile: opts.loaded.file })
+    : undefined;
 
   const lockoutPolicy = (cfg: Readonly<Config>, previous: LockoutPolicy | undefined): LockoutPolicy =>
     new LockoutPolicy({
@@ -121,7 +126,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     lockout = lockoutPolicy(cfg, lockout);
     const pipeline = new AccessPipeline({
       primary: prim,
-      factors: new FactorRegistry([totp]),
+      // Offered in this order: the app's code first, an SMS when no app is enrolled.
+      factors: new FactorRegistry(sms ? [totp, sms.factor] : [totp]),
       lockout,
       policy: new GroupPolicy(effectivePolicy(cfg), { exemptUsers: cfg.mfa.exempt_users }),
       rejectMessages: rejectMessages(cfg),
@@ -154,6 +160,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   } catch (e) {
     await Promise.all(listeners.map((x) => x.close()));
     await primary.close();
+    await sms?.close();
     store.close();
     challenges.close();
     throw e;
@@ -164,6 +171,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   } catch (e) {
     await Promise.all(listeners.map((x) => x.close()));
     await primary.close();
+    await sms?.close();
     store.close();
     challenges.close();
     throw e;
@@ -213,11 +221,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       }
       if (
         JSON.stringify(next.config.listen) !== JSON.stringify(config.listen) ||
-        next.config.data_dir !== config.data_dir
+        next.config.data_dir !== config.data_dir ||
+        JSON.stringify(next.config.sms) !== JSON.stringify(config.sms)
       ) {
         log.warn(
           { event: 'reload_restart_needed' },
-          'listen addresses and data_dir change only on restart; other changes applied',
+          'listen addresses, data_dir and sms change only on restart; other changes applied',
         );
       }
       const old = primary;
@@ -241,6 +250,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await Promise.all([server.drain(), accounting?.stop()]);
       await Promise.all(listeners.map((l) => l.close()));
       stats.stop();
+      await sms?.close();
       await primary.close();
       challenges.close();
       store.close();

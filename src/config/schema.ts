@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ldapDirectorySchema } from '../directory/ldap-schema.js';
 import { policySchema } from '../policy/policy-schema.js';
+import { smsSectionSchema } from './sms-section.js';
 import { radiusDirectorySchema } from '../upstream/radius-schema.js';
 
 /**
@@ -118,6 +119,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** SMS codes by challenge (issue 10): providers, budgets and texts. Off without this section. */
+    sms: smsSectionSchema.optional(),
     totp: z
       .object({
         digits: z.literal(6).default(6),

@@ -50,8 +50,8 @@ export class TotpFactor implements Factor {
     this.codeLengths = [deps.options.digits];
   }
 
-  async isEnrolled(identityId: string): Promise<boolean> {
-    return this.deps.tokens.hasAny(identityId);
+  async isEnrolled(identity: { readonly id: string }): Promise<boolean> {
+    return this.deps.tokens.hasAny(identity.id);
   }
 
   /** The code is already in the user's app: just ask for it. */

@@ -4,7 +4,7 @@ import { Attempt } from './attempt.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { PendingChallenge, StepContext } from './ports.js';
 import { type ReasonCode, Reasons } from './reasons.js';
-import { issueChallenge, noFactorNeeded, startFactor, verifyCode } from './steps/factor-step.js';
+import { issueChallenge, noFactorNeeded, promptFor, startFactor, verifyCode } from './steps/factor-step.js';
 import { type PrimaryStepResult, primaryStep } from './steps/primary-step.js';
 import type { Decision, ReplyAttribute } from './types.js';
 
@@ -15,7 +15,11 @@ export interface Outcome {
   readonly audit: AuditFields;
 }
 
-const reject = (reason: ReasonCode, identityId?: string): Decision => ({ kind: 'reject', reason, identityId });
+const reject = (reason: ReasonCode, identityId?: string): Decision => ({
+  kind: 'reject',
+  reason,
+  identityId,
+});
 
 /** A signal that never aborts, for callers that give none. */
 const NEVER = new AbortController().signal;
@@ -40,6 +44,7 @@ export class AccessPipeline {
     }
     const ctx: StepContext = {
       correlationId: req.correlationId,
+      clientName: req.client.name,
       deadline: req.receivedAt + req.client.nasTimeoutMs,
       signal,
     };
@@ -57,7 +62,12 @@ export class AccessPipeline {
     const mode = req.client.mfaMode;
     const out = (decision: Decision, m: string, rule?: string): Outcome => ({
       decision,
-      audit: { correlationId: req.correlationId, identityId: decision.identityId ?? identityId, mode: m, rule },
+      audit: {
+        correlationId: req.correlationId,
+        identityId: decision.identityId ?? identityId,
+        mode: m,
+        rule,
+      },
     });
     if (!req.userName) return out(reject(Reasons.NO_SUCH_USER), mode);
     if (mode === 'second_factor_only') return this.secondFactorOnly(req, identityId, ctx, attempt);
@@ -99,7 +109,12 @@ export class AccessPipeline {
   }
 
   /** An answer to one of our Access-Challenges (or a relayed upstream one). */
-  private async answer(req: AccessRequest, state: Buffer, ctx: StepContext, attempt: Attempt): Promise<Outcome> {
+  private async answer(
+    req: AccessRequest,
+    state: Buffer,
+    ctx: StepContext,
+    attempt: Attempt,
+  ): Promise<Outcome> {
     const taken = await this.deps.challenges.take(state, req.client.name, req.userName);
     if (taken.kind !== 'ok') {
       const reason =
@@ -110,7 +125,10 @@ export class AccessPipeline {
             : Reasons.STATE_MISMATCH;
       const correlationId = taken.kind === 'unknown' ? req.correlationId : taken.challenge.correlationId;
       const identityId = taken.kind === 'unknown' ? this.normalize(req.userName) : taken.challenge.identityId;
-      return { decision: reject(reason, identityId), audit: { correlationId, identityId, mode: 'challenge-answer' } };
+      return {
+        decision: reject(reason, identityId),
+        audit: { correlationId, identityId, mode: 'challenge-answer' },
+      };
     }
     const c = taken.challenge;
     const out = (decision: Decision, _mode?: string, rule?: string): Outcome => ({
@@ -136,10 +154,12 @@ export class AccessPipeline {
       });
       return this.afterPrimary(relayed, p, [], ctx, out);
     }
-    return out(await this.codeAnswer(c, field.toString('utf8').trim(), ctx, attempt));
+    return out(await this.codeAnswer(relayed, c, field.toString('utf8').trim(), ctx, attempt));
   }
 
+  /** The factor-answer step for a challenge of ours: a keyword (e.g. `resend`) or a code. */
   private async codeAnswer(
+    req: AccessRequest,
     c: PendingChallenge,
     code: string,
     ctx: StepContext,
@@ -148,8 +168,30 @@ export class AccessPipeline {
     if (!code) return reject(Reasons.MISSING_CODE, c.identityId);
     const factor = this.deps.factors.get(c.kind);
     if (!factor) return reject(Reasons.INTERNAL_ERROR, c.identityId);
+    if (factor.keyword) {
+      const identity = { id: c.identityId, loginName: req.userName };
+      const prompt = promptFor(this.deps, req, factor.kind);
+      const again = await factor.keyword(identity, code, c.factorData, { ...ctx, prompt });
+      if (again?.kind === 'unavailable') return reject(again.reason as ReasonCode, c.identityId);
+      if (again) {
+        return issueChallenge(this.deps, req, c.identityId, {
+          kind: factor.kind,
+          attributes: c.attributes,
+          prompt: again.prompt,
+          ...(again.data ? { factorData: again.data } : {}),
+          ...(c.rule !== undefined ? { rule: c.rule } : {}),
+        });
+      }
+    }
     if (!(await attempt.admit(c.identityId))) return reject(Reasons.USER_LOCKED_OUT, c.identityId);
-    return verifyCode(this.deps, c.identityId, { value: code, factors: [factor] }, c.attributes, ctx);
+    return verifyCode(
+      this.deps,
+      c.identityId,
+      { value: code, factors: [factor] },
+      c.attributes,
+      ctx,
+      c.factorData,
+    );
   }
 
   /**
@@ -174,7 +216,7 @@ export class AccessPipeline {
     if (!(await attempt.admit(identity.id))) return out(reject(Reasons.USER_LOCKED_OUT, identity.id));
     const policy = this.deps.policy.evaluate(identity);
     if (!policy.allowed) return out(reject(Reasons.NOT_IN_ALLOWED_GROUP, identity.id), policy.rule);
-    const enrolled = await this.deps.factors.enrolled(identity.id);
+    const enrolled = await this.deps.factors.enrolled(identity);
     const direct = await noFactorNeeded(this.deps, identity, policy, enrolled, policy.reply);
     if (direct) return out(direct, policy.rule);
     const code = (req.password ?? Buffer.alloc(0)).toString('utf8').trim();

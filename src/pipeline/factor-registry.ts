@@ -1,4 +1,5 @@
 import type { Factor } from './ports.js';
+import type { Identity } from './types.js';
 
 /**
  * The second factors by kind, in the order they are offered. Concat splitting asks the registry
@@ -22,8 +23,8 @@ export class FactorRegistry {
   }
 
   /** The factors this identity has enrolled, in registry order. */
-  async enrolled(identityId: string): Promise<Factor[]> {
-    const flags = await Promise.all(this.factors.map((f) => f.isEnrolled(identityId)));
+  async enrolled(identity: Identity): Promise<Factor[]> {
+    const flags = await Promise.all(this.factors.map((f) => f.isEnrolled(identity)));
     return this.factors.filter((_, i) => flags[i]);
   }
 

@@ -9,13 +9,20 @@ import type { Identity, ReplyAttribute } from './types.js';
 /** What a factor says about a code. */
 export type FactorResult =
   | { readonly kind: 'ok' }
+  /** A code sent for a challenge, typed after its time ran out. */
+  | { readonly kind: 'expired' }
   | { readonly kind: 'bad_code' }
   | { readonly kind: 'replayed' }
   | { readonly kind: 'not_enrolled' };
 
+/** What a factor keeps with a pending challenge (an SMS code's digest and expiry); opaque to the pipeline. */
+export type FactorData = Readonly<Record<string, string | number>>;
+
 /** The deadline and cancellation every step gets. */
 export interface StepContext {
   readonly correlationId: string;
+  /** The RADIUS client (gateway) the login came through: SMS budgets count per client. */
+  readonly clientName: string;
   /** Clock ms by which the gateway must have its answer (its `nas_timeout` budget). */
   readonly deadline: number;
   readonly signal: AbortSignal;
@@ -23,8 +30,11 @@ export interface StepContext {
 
 /** How a factor wants to be asked, once the password check passed. */
 export type FactorStart =
-  /** Ask by Access-Challenge (TOTP: the code is already in the app; SMS: sent just now). */
-  | { readonly kind: 'prompt'; readonly prompt: string }
+  /**
+   * Ask by Access-Challenge (TOTP: the code is already in the app; SMS: sent just now). `data` is
+   * kept with the State and handed back to `verify`: a code that works only with its State.
+   */
+  | { readonly kind: 'prompt'; readonly prompt: string; readonly data?: FactorData }
   /** The factor's service could not start (every SMS provider failed, a budget tripped). */
   | { readonly kind: 'unavailable'; readonly reason: string };
 
@@ -38,12 +48,23 @@ export interface Factor {
   readonly kind: string;
   /** Lengths of the codes this factor accepts typed after the password (concat mode). */
   readonly codeLengths: readonly number[];
-  isEnrolled(identityId: string): Promise<boolean>;
+  isEnrolled(identity: Identity): Promise<boolean>;
   start(identity: Identity, ctx: StepContext & { readonly prompt: string }): Promise<FactorStart>;
-  verify(identityId: string, code: string, ctx: StepContext): Promise<FactorResult>;
+  /** `data` is what `start` kept with the State, when the code answers a challenge. */
+  verify(identityId: string, code: string, ctx: StepContext, data?: FactorData): Promise<FactorResult>;
   /** Verifies without consuming (auto mode decides whether trailing digits are a code). */
   check(identityId: string, code: string, ctx: StepContext): Promise<FactorResult>;
   cancel?(identityId: string, ctx: StepContext): Promise<void>;
+  /**
+   * The user typed `text` at this factor's prompt instead of a code: a keyword such as `resend`.
+   * Returns how to ask again (a new State follows), or undefined when `text` is no keyword.
+   */
+  keyword?(
+    identity: Identity,
+    text: string,
+    data: FactorData | undefined,
+    ctx: StepContext & { readonly prompt: string },
+  ): Promise<FactorStart | undefined>;
 }
 
 /** A lock in force, or the limit of attempts (finished failures plus those in flight) reached. */
@@ -84,6 +105,8 @@ export interface PendingChallenge {
   readonly upstreamState?: Buffer;
   /** The policy rule that decided (for the audit line of the answer). */
   readonly rule?: string;
+  /** The factor's own data for this challenge (FactorStart.data). */
+  readonly factorData?: FactorData;
 }
 
 export type TakeResult =

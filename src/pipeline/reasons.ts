@@ -43,6 +43,13 @@ export const Reasons = {
   UPSTREAM_REQUEST_TOO_LARGE: 'upstream_request_too_large',
   /** The upstream answered without the Message-Authenticator its require_message_authenticator demands. */
   UPSTREAM_UNSIGNED: 'upstream_unsigned',
+  // SMS (issue 10; appended: codes are stable)
+  /** An SMS code typed after `sms.code_ttl_sec`. */
+  CODE_EXPIRED: 'code_expired',
+  /** A toll-fraud budget or the country allow-list refused the SMS; nothing was sent. */
+  SMS_BUDGET_EXCEEDED: 'sms_budget_exceeded',
+  /** Every SMS provider failed; no code reached the phone. */
+  SMS_SEND_FAILED: 'sms_send_failed',
 } as const;
 
 export type ReasonCode = (typeof Reasons)[keyof typeof Reasons];

@@ -76,4 +76,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX sms_budget_counters_end ON sms_budget_counters (window_end);
     `,
   },
+  {
+    // SMS phones enrolled in the store (src/store/phone-repo.ts); directory users may have none.
+    version: 3,
+    sql: `
+      CREATE TABLE sms_phones (
+        identity   TEXT PRIMARY KEY,
+        e164       TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -4,6 +4,7 @@ import { AppError, ErrorCodes } from '../shared/errors.js';
 import { type Database, openDatabase } from './database.js';
 import { LockoutRepo } from './lockout-repo.js';
 import { SecretBox } from './secret-box.js';
+import { PhoneRepo } from './phone-repo.js';
 import { SmsBudgetRepo } from './sms-budget-repo.js';
 import { TokenRepo } from './token-repo.js';
 import { UserRepo } from './user-repo.js';
@@ -32,6 +33,7 @@ export class Store {
     readonly lockouts: LockoutRepo,
     readonly dataDir: string,
     readonly smsBudgets: SmsBudgetRepo,
+    readonly phones: PhoneRepo,
   ) {}
 
   static open(dataDir: string, opts: StoreOptions = {}): Store {
@@ -46,6 +48,7 @@ export class Store {
         new LockoutRepo(db),
         dataDir,
         new SmsBudgetRepo(db),
+        new PhoneRepo(db, clock),
       );
     } catch (e) {
       db.close();

@@ -103,8 +103,8 @@ export class FakeFactor implements Factor {
     this.codeLengths = [digits];
   }
 
-  async isEnrolled(identityId: string): Promise<boolean> {
-    return this.enrolledIds.has(identityId);
+  async isEnrolled(identity: Identity): Promise<boolean> {
+    return this.enrolledIds.has(identity.id);
   }
 
   async start(_identity: Identity, ctx: { prompt: string }): Promise<FactorStart> {

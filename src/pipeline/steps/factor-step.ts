@@ -1,6 +1,6 @@
 import type { AccessRequest } from '../access-request.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
-import type { Factor, PolicyOutcome, StepContext } from '../ports.js';
+import type { Factor, FactorData, PolicyOutcome, StepContext } from '../ports.js';
 import { type ReasonCode, Reasons } from '../reasons.js';
 import type { Decision, Identity, ReplyAttribute } from '../types.js';
 import type { TypedCode } from './primary-step.js';
@@ -35,21 +35,27 @@ export async function verifyCode(
   code: TypedCode,
   attributes: readonly ReplyAttribute[],
   ctx: StepContext,
+  data?: FactorData,
 ): Promise<Decision> {
   let replayed = false;
+  let expired = false;
   let enrolled = false;
   for (const f of code.factors) {
-    const r = await f.verify(identityId, code.value, ctx);
+    const r = await f.verify(identityId, code.value, ctx, data);
     if (r.kind === 'ok') {
       await deps.lockout.recordSuccess(identityId);
       return { kind: 'accept', reason: Reasons.MFA_OK, attributes, identityId };
     }
     if (r.kind !== 'not_enrolled') enrolled = true;
     if (r.kind === 'replayed') replayed = true;
+    if (r.kind === 'expired') expired = true;
   }
   if (!enrolled) return reject(Reasons.NOT_ENROLLED, identityId);
   await deps.lockout.recordFailure(identityId);
-  return reject(replayed ? Reasons.CODE_REPLAYED : Reasons.BAD_CODE, identityId);
+  return reject(
+    replayed ? Reasons.CODE_REPLAYED : expired ? Reasons.CODE_EXPIRED : Reasons.BAD_CODE,
+    identityId,
+  );
 }
 
 /**
@@ -65,16 +71,29 @@ export async function startFactor(
   rule: string | undefined,
   ctx: StepContext,
 ): Promise<Decision> {
-  const factor = enrolled[0]!;
-  const prompt = req.client.challengePrompt ?? deps.options.challengePrompt;
-  const started = await factor.start(identity, { ...ctx, prompt });
-  if (started.kind === 'unavailable') return reject(Reasons.INTERNAL_ERROR, identity.id);
-  return issueChallenge(deps, req, identity.id, {
-    kind: factor.kind,
-    attributes,
-    prompt: started.prompt,
-    ...(rule !== undefined ? { rule } : {}),
-  });
+  // Factor choice: the first enrolled factor that can start; one that cannot (every SMS provider
+  // down, a budget tripped) gives way to the next enrolled one.
+  let reason: ReasonCode = Reasons.INTERNAL_ERROR;
+  for (const factor of enrolled) {
+    const started = await factor.start(identity, { ...ctx, prompt: promptFor(deps, req, factor.kind) });
+    if (started.kind === 'unavailable') {
+      reason = started.reason as ReasonCode;
+      continue;
+    }
+    return issueChallenge(deps, req, identity.id, {
+      kind: factor.kind,
+      attributes,
+      prompt: started.prompt,
+      ...(started.data ? { factorData: started.data } : {}),
+      ...(rule !== undefined ? { rule } : {}),
+    });
+  }
+  return reject(reason, identity.id);
+}
+
+/** The client's own prompt applies to codes from an app; other factors word their own. */
+export function promptFor(deps: PipelineDeps, req: AccessRequest, kind: string): string {
+  return kind === 'totp' ? (req.client.challengePrompt ?? deps.options.challengePrompt) : '';
 }
 
 /** Stores a pending challenge and returns the Access-Challenge decision (a reject when the store is full). */
@@ -88,6 +107,7 @@ export async function issueChallenge(
     readonly prompt: string;
     readonly upstreamState?: Buffer;
     readonly rule?: string;
+    readonly factorData?: FactorData;
   },
 ): Promise<Decision> {
   const timeoutSec = deps.options.challengeTimeoutSec;
@@ -101,6 +121,7 @@ export async function issueChallenge(
       kind: c.kind,
       ...(c.upstreamState ? { upstreamState: c.upstreamState } : {}),
       ...(c.rule !== undefined ? { rule: c.rule } : {}),
+      ...(c.factorData ? { factorData: c.factorData } : {}),
     },
     timeoutSec * 1000,
   );

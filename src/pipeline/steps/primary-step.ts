@@ -75,12 +75,14 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
   });
   if (!(await attempt.admit(input.identityId))) return reject(Reasons.USER_LOCKED_OUT, input.identityId);
 
-  let prepared: { identity: Identity; policy: PolicyOutcome; enrolled: Factor[]; code?: TypedCode } | undefined;
+  let prepared:
+    | { identity: Identity; policy: PolicyOutcome; enrolled: Factor[]; code?: TypedCode }
+    | undefined;
   const prepare = async (identity: Identity): Promise<Prepared> => {
     // A directory may resolve an alias to another identity: that one is gated too, before the check.
     if (!(await attempt.admit(identity.id))) return { kind: 'stop', reason: Reasons.USER_LOCKED_OUT };
     const policy = deps.policy.evaluate(identity);
-    const enrolled = await deps.factors.enrolled(identity.id);
+    const enrolled = await deps.factors.enrolled(identity);
     const choice = answering
       ? { password: field, mode }
       : await choosePassword(deps, req, field, { policy, enrolled, identityId: identity.id, ctx });
@@ -119,7 +121,7 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
   const same = prepared !== undefined && prepared.identity.id === result.identity.id;
   const policy = deps.policy.evaluate(result.identity);
   if (!policy.allowed) return reject(Reasons.NOT_IN_ALLOWED_GROUP, result.identity.id, policy.rule);
-  const enrolled = same ? prepared!.enrolled : await deps.factors.enrolled(result.identity.id);
+  const enrolled = same ? prepared!.enrolled : await deps.factors.enrolled(result.identity);
   return {
     kind: 'ok',
     identity: result.identity,

@@ -131,8 +131,8 @@ describe('TotpFactor against oathtool', () => {
   it('not_enrolled for an identity without tokens; isEnrolled is case-insensitive', async () => {
     expect(await factor().verify('nobody', '123456')).toEqual({ kind: 'not_enrolled' });
     const { identity } = enrol();
-    expect(await factor().isEnrolled(identity.toUpperCase())).toBe(true);
-    expect(await factor().isEnrolled('nobody')).toBe(false);
+    expect(await factor().isEnrolled({ id: identity.toUpperCase() })).toBe(true);
+    expect(await factor().isEnrolled({ id: 'nobody' })).toBe(false);
   });
 
   it('any of the identity’s tokens may match', async () => {

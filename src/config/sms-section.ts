@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { smsBudgetsSchema, smsCountryShape } from '../sms/budget-schema.js';
+import { smsSchema } from '../sms/sms-schema.js';
+
+/**
+ * `sms:` in the config file: the providers (src/sms/sms-schema.ts), where SMS may go and how many
+ * (src/sms/budget-schema.ts), and how the SMS factor asks (issue 10, one-way SMS by challenge).
+ */
+export const smsSectionSchema = z
+  .object({
+    providers: smsSchema.shape.providers,
+    ...smsCountryShape,
+    budgets: smsBudgetsSchema,
+    /** Digits of a code (from the CSPRNG). */
+    code_digits: z.union([z.literal(6), z.literal(7), z.literal(8)]).default(6),
+    /** How long a sent code works, with its State only. */
+    code_ttl_sec: z.number().int().min(30).max(900).default(300),
+    message: z
+      .string()
+      .min(1)
+      .max(300)
+      .refine((s) => s.includes('{code}'), { message: 'the message must contain {code}' })
+      .default('Your login code is {code}'),
+    /** The Access-Challenge prompt; {phone} is the masked number. */
+    prompt: z.string().min(1).max(500).default('Enter the code sent to {phone}'),
+    /** Typed at the prompt instead of a code: a new code is sent ('' turns it off). */
+    resend_keyword: z.string().max(20).default('resend'),
+    resend_cooldown_sec: z.number().int().min(0).max(3600).default(30),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.providers.forEach((p, i) => {
+      if (seen.has(p.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['providers', i, 'name'],
+          message: `"${p.name}" is used twice; names must be unique`,
+        });
+      seen.add(p.name);
+    });
+    if (s.default_country === undefined && s.allowed_countries === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default_country'],
+        message: 'set default_country (e.g. DE) or allowed_countries: without either no SMS may go anywhere',
+      });
+  });
+
+export type SmsSectionConfig = z.output<typeof smsSectionSchema>;

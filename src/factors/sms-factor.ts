@@ -1,0 +1,215 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Factor, FactorData, FactorResult, FactorStart, StepContext } from '../pipeline/ports.js';
+import { Reasons } from '../pipeline/reasons.js';
+import type { Identity } from '../pipeline/types.js';
+import type { Clock, Rng } from '../shared/clock.js';
+import { maskForLog, maskForPrompt, normalisePhoneNumber, type PhoneNumber } from '../sms/phone-number.js';
+import type { SmsBudgetPort } from '../sms/sms-budget.js';
+import { type CodeDigits, generateSmsCode } from '../sms/sms-code.js';
+import type { SmsSender } from '../sms/sms-sender.js';
+
+/** Where a user's phone number comes from: the directory's attribute, else an enrolment in the store. */
+export interface PhoneSource {
+  phoneFor(identity: Identity): Promise<string | undefined>;
+}
+
+export interface SmsFactorOptions {
+  readonly digits: CodeDigits;
+  /** How long a sent code works (with its State only). */
+  readonly codeTtlSec: number;
+  /** The SMS text; `{code}` is replaced by the code. */
+  readonly message: string;
+  /** The Access-Challenge prompt; `{phone}` is the masked number (`••• ••• 12`). */
+  readonly prompt: string;
+  /** Typed at the prompt instead of a code: send a new one ('' = off). */
+  readonly resendKeyword: string;
+  readonly resendCooldownSec: number;
+  /** ISO 3166 alpha-2: how national numbers (`0151 …`) in the directory are read. */
+  readonly defaultCountry?: string;
+}
+
+export interface SmsEvents {
+  /** One line per send or refusal, with the number masked (maskForLog). */
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface SmsFactorDeps {
+  readonly sender: SmsSender;
+  readonly budget: SmsBudgetPort;
+  readonly phones: PhoneSource;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly options: SmsFactorOptions;
+  readonly log: SmsEvents;
+}
+
+/** Time kept for the answer to travel back to the gateway after the send. */
+const SEND_MARGIN_MS = 1000;
+
+/**
+ * One-way SMS by challenge (issue 10): after the password check, a code from the CSPRNG goes to
+ * the user's phone and an Access-Challenge names the masked number. The code is kept only as an
+ * HMAC under a key of this process, inside the challenge's data: it works once (the State is
+ * taken on the answer), only with its State, until `codeTtlSec`. Nothing is sent before the
+ * password check passed, because the pipeline starts a factor only after it.
+ */
+export class SmsFactor implements Factor {
+  readonly kind = 'sms';
+  /** SMS codes are never typed after the password: they do not exist before the check. */
+  readonly codeLengths: readonly number[] = [];
+  private readonly key: Buffer;
+
+  constructor(private readonly deps: SmsFactorDeps) {
+    this.key = deps.rng.bytes(32);
+  }
+
+  async isEnrolled(identity: Identity): Promise<boolean> {
+    return (await this.number(identity)) !== undefined;
+  }
+
+  async start(identity: Identity, ctx: StepContext): Promise<FactorStart> {
+    const n = await this.number(identity);
+    if (!n) return { kind: 'unavailable', reason: Reasons.NOT_ENROLLED };
+    return this.send(identity.id, n, ctx);
+  }
+
+  async keyword(
+    identity: Identity,
+    text: string,
+    data: FactorData | undefined,
+    ctx: StepContext,
+  ): Promise<FactorStart | undefined> {
+    const word = this.deps.options.resendKeyword;
+    if (!word || !data || text.toLowerCase() !== word.toLowerCase()) return undefined;
+    const n = normalisePhoneNumber(String(data.to));
+    if (!n.ok) return undefined;
+    const waitMs = Number(data.sentAt) + this.deps.options.resendCooldownSec * 1000 - this.deps.clock.now();
+    if (waitMs > 0) {
+      // Within the cooldown: the same code stays valid, under a new State; nothing is sent.
+      this.deps.log.info(
+        {
+          event: 'sms_resend_refused',
+          identity: identity.id,
+          to: maskForLog(n.value),
+          wait_sec: Math.ceil(waitMs / 1000),
+        },
+        'SMS resend asked within the cooldown',
+      );
+      return {
+        kind: 'prompt',
+        prompt: `Please wait ${Math.ceil(waitMs / 1000)} s before asking for a new code. ${this.prompt(n.value)}`,
+        data,
+      };
+    }
+    return this.send(identity.id, n.value, ctx);
+  }
+
+  async verify(
+    _identityId: string,
+    code: string,
+    _ctx: StepContext,
+    data?: FactorData,
+  ): Promise<FactorResult> {
+    // A code only ever answers the challenge it was sent for.
+    if (!data || typeof data.digest !== 'string') return { kind: 'bad_code' };
+    const typed = code.trim();
+    if (!/^\d{6,8}$/.test(typed)) return { kind: 'bad_code' };
+    const expected = Buffer.from(data.digest, 'base64');
+    const got = this.digest(typed);
+    const match = expected.length === got.length && timingSafeEqual(expected, got);
+    if (!match) return { kind: 'bad_code' };
+    if (this.deps.clock.now() > Number(data.expiresAt)) return { kind: 'expired' };
+    return { kind: 'ok' };
+  }
+
+  async check(): Promise<FactorResult> {
+    return { kind: 'bad_code' };
+  }
+
+  private async send(identityId: string, n: PhoneNumber, ctx: StepContext): Promise<FactorStart> {
+    const { clock, log, options } = this.deps;
+    const masked = maskForLog(n);
+    const budget = await this.deps.budget.tryConsume({
+      identityId,
+      client: ctx.clientName,
+      country: n.region,
+      now: clock.now(),
+    });
+    if (!budget.ok) {
+      log.warn(
+        {
+          event: 'sms_refused',
+          identity: identityId,
+          to: masked,
+          tripped: budget.tripped,
+          correlation_id: ctx.correlationId,
+        },
+        `SMS refused: ${budget.tripped}`,
+      );
+      return { kind: 'unavailable', reason: Reasons.SMS_BUDGET_EXCEEDED };
+    }
+    const code = generateSmsCode(this.deps.rng, options.digits);
+    const sent = await this.deps.sender.send(
+      { to: n.e164, text: options.message.replaceAll('{code}', code), correlationId: ctx.correlationId },
+      { deadline: ctx.deadline - SEND_MARGIN_MS, signal: ctx.signal },
+    );
+    if (sent.kind === 'failed') {
+      // A refusal never reached a phone: give the budget back. A timeout may have been sent (and billed).
+      if (sent.reason !== 'timeout') await this.deps.budget.refund(budget.ticket);
+      log.warn(
+        {
+          event: 'sms_send_failed',
+          identity: identityId,
+          to: masked,
+          provider: sent.provider,
+          cause: sent.reason,
+          correlation_id: ctx.correlationId,
+        },
+        'every SMS provider failed',
+      );
+      return { kind: 'unavailable', reason: Reasons.SMS_SEND_FAILED };
+    }
+    const now = clock.now();
+    log.info(
+      {
+        event: 'sms_sent',
+        identity: identityId,
+        to: masked,
+        provider: sent.provider,
+        correlation_id: ctx.correlationId,
+      },
+      'SMS code sent',
+    );
+    return {
+      kind: 'prompt',
+      prompt: this.prompt(n),
+      data: {
+        to: n.e164,
+        digest: this.digest(code).toString('base64'),
+        sentAt: now,
+        expiresAt: now + options.codeTtlSec * 1000,
+      },
+    };
+  }
+
+  private prompt(n: PhoneNumber): string {
+    const { prompt, resendKeyword } = this.deps.options;
+    const text = prompt.replaceAll('{phone}', maskForPrompt(n));
+    return resendKeyword ? `${text} (type ${resendKeyword} for a new code)` : text;
+  }
+
+  private digest(code: string): Buffer {
+    return createHmac('sha256', this.key).update(code).digest();
+  }
+
+  private async number(identity: Identity): Promise<PhoneNumber | undefined> {
+    const raw = await this.deps.phones.phoneFor(identity);
+    if (!raw) return undefined;
+    const n = normalisePhoneNumber(
+      raw,
+      this.deps.options.defaultCountry ? { defaultCountry: this.deps.options.defaultCountry } : {},
+    );
+    return n.ok ? n.value : undefined;
+  }
+}

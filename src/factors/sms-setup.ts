@@ -1,0 +1,79 @@
+import { dirname, resolve } from 'node:path';
+import type { SmsSectionConfig } from '../config/sms-section.js';
+import type { Identity } from '../pipeline/types.js';
+import type { Clock, Rng } from '../shared/clock.js';
+import { allowedCountries } from '../sms/budget-schema.js';
+import { buildSenders } from '../sms/build-senders.js';
+import { FailoverSender } from '../sms/failover-sender.js';
+import { SmsBudget } from '../sms/sms-budget.js';
+import type { SmsLog } from '../sms/sms-sender.js';
+import type { Store } from '../store/store.js';
+import { type PhoneSource, SmsFactor } from './sms-factor.js';
+
+/**
+ * The phone a code goes to: an enrolment in the store wins (the user or an admin chose it), else
+ * the directory's mobile, else its telephone number (see `directory.attributes`).
+ */
+export function phoneSource(store: Store): PhoneSource {
+  return {
+    async phoneFor(identity: Identity) {
+      return store.phones.get(identity.id) ?? identity.mobile ?? identity.phone;
+    },
+  };
+}
+
+export interface SmsRuntime {
+  readonly factor: SmsFactor;
+  close(): Promise<void>;
+}
+
+/** Builds the providers (SMPP binds start now), the budget on the store and the factor. */
+export function startSms(
+  cfg: SmsSectionConfig,
+  deps: {
+    readonly store: Store;
+    readonly clock: Clock;
+    readonly rng: Rng;
+    readonly log: SmsLog;
+    readonly configFile: string;
+  },
+): SmsRuntime {
+  const senders = buildSenders(
+    { providers: cfg.providers },
+    {
+      clock: deps.clock,
+      log: deps.log,
+      configFile: deps.configFile,
+      // Secret and CA files named in the config are relative to the config file.
+      baseDir: dirname(resolve(deps.configFile)),
+    },
+  );
+  const sender = new FailoverSender(senders, {
+    clock: deps.clock,
+    onFailure: (r) =>
+      deps.log.warn({ event: 'sms_provider_failed', ...r }, 'SMS provider failed; trying the next'),
+  });
+  const budget = new SmsBudget({
+    counters: deps.store.smsBudgets,
+    limits: cfg.budgets,
+    allowedCountries: allowedCountries(cfg),
+  });
+  const factor = new SmsFactor({
+    sender,
+    budget,
+    phones: phoneSource(deps.store),
+    clock: deps.clock,
+    rng: deps.rng,
+    log: deps.log,
+    options: {
+      digits: cfg.code_digits,
+      codeTtlSec: cfg.code_ttl_sec,
+      message: cfg.message,
+      prompt: cfg.prompt,
+      resendKeyword: cfg.resend_keyword,
+      resendCooldownSec: cfg.resend_cooldown_sec,
+      ...(cfg.default_country ? { defaultCountry: cfg.default_country } : {}),
+    },
+  });
+  return { factor, close: () => Promise.all(senders.map((s) => s.close())).then(() => undefined) };
+}
