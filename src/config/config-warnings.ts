@@ -1,4 +1,6 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { isInside, SYSTEM_PATHS, type SystemPaths } from './config-location.js';
 import type { LoadedConfig } from './load.js';
 
 /**
@@ -12,6 +14,7 @@ export const MIN_RECOMMENDED_SECRET = 16;
 export function configWarnings(
   loaded: LoadedConfig,
   stat: (file: string) => { mode: number } = statSync,
+  paths: SystemPaths = SYSTEM_PATHS,
 ): string[] {
   const { config, file } = loaded;
   const out: string[] = [];
@@ -39,6 +42,18 @@ export function configWarnings(
     const octal = (mode & 0o777).toString(8).padStart(4, '0');
     out.push(
       `${file}: the config file is readable by group/others (mode ${octal}) and holds the shared secrets (clients[].secret); fix with: chmod 600 ${file}`,
+    );
+  }
+  const old = join(dirname(resolve(file)), 'data');
+  // Before issue 9 item 12 a config under /etc without data_dir kept its store next to it.
+  if (
+    isInside(file, paths.etcDir) &&
+    config.data_dir === paths.dataDir &&
+    existsSync(join(old, 'mfa.db')) &&
+    !existsSync(join(paths.dataDir, 'mfa.db'))
+  ) {
+    out.push(
+      `${file}: data_dir: left out, so the data is in ${paths.dataDir}, but a store exists in ${old} (where earlier versions put it): move it (mfa.db* and secret.key together) or set data_dir: ${old}`,
     );
   }
   return out;

@@ -170,4 +170,21 @@ describe('warnings (issue 9, item 14)', () => {
     writeFileSync(f, CLIENT, { mode: 0o600 });
     expect(configWarnings(loadConfigFile(f))).toEqual([]);
   });
+
+  it('a store left where earlier versions put it (next to a config under /etc) is pointed out', () => {
+    const etc = join(dir, 'etc2');
+    const paths: SystemPaths = {
+      configFile: join(etc, 'mfa-radius-proxy', 'config.yaml'),
+      etcDir: etc,
+      dataDir: join(dir, 'var-lib2'),
+    };
+    mkdirSync(join(etc, 'mfa-radius-proxy', 'data'), { recursive: true });
+    writeFileSync(paths.configFile, CLIENT, { mode: 0o600 });
+    const loaded = loadConfigFile(paths.configFile, { systemPaths: paths });
+    expect(configWarnings(loaded, undefined, paths)).toEqual([]);
+    writeFileSync(join(etc, 'mfa-radius-proxy', 'data', 'mfa.db'), '');
+    const [w] = configWarnings(loaded, undefined, paths);
+    expect(w).toContain(`${paths.configFile}: data_dir: left out, so the data is in ${paths.dataDir}`);
+    expect(w).toContain(`set data_dir: ${join(etc, 'mfa-radius-proxy', 'data')}`);
+  });
 });
