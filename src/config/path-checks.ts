@@ -113,6 +113,15 @@ function checkDataFiles(dir: string, out: PathProblem[]): void {
     else if (!can(keyFile, constants.R_OK))
       out.push({ key: 'data_dir', path: keyFile, problem: '(the key file) is not readable by this user' });
   }
+  // The local accounting log (accounting-service.ts) writes under data_dir/accounting.
+  const acct = join(dir, 'accounting');
+  const acctSt = stat(acct);
+  if (acctSt && (!acctSt.isDirectory() || !can(acct, constants.W_OK | constants.X_OK)))
+    out.push({
+      key: 'data_dir',
+      path: acct,
+      problem: '(the accounting log directory) is not a writable directory',
+    });
   const db = join(dir, DB_FILE);
   if (stat(db) && !can(db, constants.R_OK | constants.W_OK))
     out.push({

@@ -145,6 +145,16 @@ describe('check-config checks the paths a config names (issue 9, item 13)', () =
     expect(checkConfigPaths(config)).toEqual([]);
   });
 
+  it('an accounting log path that is not a directory', () => {
+    const d = join(dir, 'd3');
+    mkdirSync(d);
+    writeFileSync(join(d, 'accounting'), '');
+    const { config } = load(`data_dir: ${d}\n${CLIENT}`);
+    expect(checkConfigPaths(config)).toEqual([
+      expect.objectContaining({ key: 'data_dir', path: join(d, 'accounting') }),
+    ]);
+  });
+
   it('a data_dir that does not exist yet but can be created is fine', () => {
     const { config } = load(`data_dir: ${join(dir, 'new', 'deeper')}\n${CLIENT}`);
     expect(checkConfigPaths(config)).toEqual([]);
