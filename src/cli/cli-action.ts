@@ -24,10 +24,10 @@ const FILE_ERRNOS = new Set([
 function fromErrno(e: unknown): AppError | undefined {
   const x = e as NodeJS.ErrnoException;
   if (!(e instanceof Error) || typeof x.code !== 'string' || !FILE_ERRNOS.has(x.code)) return undefined;
-  const what = [x.syscall, x.path].filter(Boolean).join(' ');
+  // Node's message already reads "EACCES: permission denied, mkdir '/var/lib/x'".
   return new AppError(
     ErrorCodes.FILE_ACCESS,
-    `${what ? `${what}: ` : ''}${x.code}: ${x.message}`,
+    `${x.message}; check the owner and permissions (the service user must be able to write data_dir)`,
     {},
     { cause: e },
   );

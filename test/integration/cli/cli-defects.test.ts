@@ -71,6 +71,43 @@ describe('check-config refuses what serve refuses (items 6, 13)', () => {
     }
   });
 
+  it('a data_dir whose parent the service user cannot write (EACCES): a code, never a stack', async () => {
+    const base = join(dir, 'not-writable');
+    mkdirSync(base);
+    const file = join(base, 'config.yaml');
+    writeFileSync(file, `data_dir: ${join(base, 'ro', 'data')}\n${CLIENT}`);
+    mkdirSync(join(base, 'ro'));
+    // As root, run as nobody (root may write anywhere); otherwise a read-only parent does it.
+    const asRoot = process.getuid?.() === 0;
+    for (const f of [dir, base]) chmodSync(f, 0o755);
+    chmodSync(file, 0o644);
+    chmodSync(join(base, 'ro'), asRoot ? 0o755 : 0o555);
+    const prefix = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    try {
+      for (const args of [['check-config'], ['serve'], ['user', 'list'], ['directory', 'test', 'x']]) {
+        const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const argv = [...prefix, process.execPath, CLI, ...args, '--config', file];
+          const child = spawn(argv[0]!, argv.slice(1), {
+            env: { ...process.env, MFA_RADIUS_PROXY_CONFIG: '' },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let stderr = '';
+          child.stderr.on('data', (d: Buffer) => {
+            stderr += d.toString();
+          });
+          child.on('close', (code) => resolve({ code, stderr }));
+        });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).not.toBe(0);
+        expect(r.stderr).toMatch(/^MFA_ERR_(CONFIG_PATH|FILE_ACCESS): /m);
+        expect(r.stderr).toContain(join(base, 'ro'));
+        expect(r.stderr).not.toMatch(STACK);
+      }
+    } finally {
+      chmodSync(join(base, 'ro'), 0o755);
+      chmodSync(dir, 0o700);
+    }
+  });
+
   it('user list with a secret.key readable by others: MFA_ERR_…, no stack', async () => {
     const { file, dataDir } = config(CLIENT);
     expect((await cli(['user', 'list', '--config', file])).code).toBe(0); // creates the store
