@@ -1,16 +1,30 @@
-import { loadConfigFile } from '../config/load.js';
-import { isAppError } from '../shared/errors.js';
+import { configWarnings } from '../config/config-warnings.js';
+import { checkConfigPaths, formatPathProblems } from '../config/path-checks.js';
+import { AppError, ErrorCodes } from '../shared/errors.js';
+import { cliConfig } from './config-option.js';
 
-/** `check-config`: exit 0 when valid; otherwise the file, the key and what is expected, and exit 2. */
-export function checkConfigCommand(opts: { config: string }): void {
-  try {
-    const { config } = loadConfigFile(opts.config);
-    process.stdout.write(
-      `${opts.config}: OK — ${config.clients.length} client(s), ${config.listen.length} listener(s), directory ${config.directory.type}\n`,
+/** Prints each warning on stderr; they never change the exit code. */
+export function printWarnings(lines: readonly string[]): void {
+  for (const w of lines) process.stderr.write(`warning: ${w}\n`);
+}
+
+/**
+ * `check-config`: exit 0 when `serve` would start with this config (the schema, and every file
+ * and directory it names); otherwise the file, the key and the fix, and exit 2. Warnings (short
+ * secrets, a config readable by others) are printed and do not fail.
+ */
+export function checkConfigCommand(opts: { config?: string }): void {
+  const { loaded } = cliConfig(opts.config);
+  const problems = checkConfigPaths(loaded.config);
+  if (problems.length > 0)
+    throw new AppError(
+      ErrorCodes.CONFIG_PATH,
+      `${loaded.file}: a path in the config cannot be used:\n${formatPathProblems(loaded.file, problems)}`,
+      { file: loaded.file },
     );
-  } catch (e) {
-    if (!isAppError(e)) throw e;
-    process.stderr.write(`${e.message}\n(${e.code})\n`);
-    process.exit(2);
-  }
+  printWarnings(configWarnings(loaded));
+  const { config } = loaded;
+  process.stdout.write(
+    `${loaded.file}: OK — ${config.clients.length} client(s), ${config.listen.length} listener(s), directory ${config.directory.type}, data_dir ${config.data_dir}\n`,
+  );
 }

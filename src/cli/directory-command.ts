@@ -9,7 +9,8 @@ import { loadDictionaries } from '../radius/dictionary.js';
 import { identityKey } from '../shared/identity-key.js';
 import { Store } from '../store/store.js';
 import { configFrom } from './config-option.js';
-import { fail } from './io.js';
+import { action } from './cli-action.js';
+import { usage } from './io.js';
 
 const out = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -48,80 +49,84 @@ export function registerDirectoryCommands(program: Command): void {
     .description('show the search, DN, nested groups, matching policy rule and reply attributes for a user')
     .option('--config <file>', 'config file')
     .option('--json', 'machine-readable output')
-    .action(async (user: string, opts: { config?: string; json?: boolean }) => {
-      const { config } = configFrom(opts.config);
-      loadDictionaries();
-      let identity: Identity | undefined;
-      let trace: DirectoryTrace | undefined;
-      if (config.directory.type === 'ldap') {
-        const dir = new LdapDirectory(config.directory);
-        try {
-          trace = await dir.explainUser(user);
-        } finally {
-          await dir.close();
-        }
-        identity = trace.identity;
-      } else if (config.directory.type === 'local') {
-        const store = Store.open(config.data_dir);
-        const u = store.users.get(user);
-        store.close();
-        if (u) identity = { id: identityKey(u.name), loginName: user, mfaExempt: u.mfaExempt };
-      } else {
-        fail(
-          `directory test works with directory.type ldap or local (this config uses ${config.directory.type})`,
-        );
-      }
-      const store = Store.open(config.data_dir);
-      const tokens = identity ? store.tokens.listFor(identity.id).length : 0;
-      store.close();
-      const decision = identity
-        ? new GroupPolicy(effectivePolicy(config), { exemptUsers: config.mfa.exempt_users }).evaluate(
-            identity,
-          )
-        : undefined;
-      const reply = (decision?.reply ?? []).map((a) => {
-        const enc = encodeAttribute(a, { split: true });
-        return {
-          attribute: String(a.name),
-          value: Buffer.isBuffer(a.value) ? a.value.toString('hex') : a.value,
-          error: enc.ok ? undefined : enc.error,
-        };
-      });
-      if (opts.json) {
-        out(
-          JSON.stringify(
-            { trace, identity, enrolled_tokens: tokens, policy: decision && { ...decision, reply } },
-            null,
-            2,
-          ),
-        );
-      } else {
-        if (trace) printTrace(trace);
-        if (!identity) {
-          out(`result       user not found${trace ? ` (${trace.outcome})` : ''}: a login would be rejected`);
-          process.exitCode = 1;
-          return;
-        }
-        out(
-          `identity     ${identity.id}${identity.mobile ? `  mobile ${identity.mobile}` : ''}${identity.mail ? `  mail ${identity.mail}` : ''}`,
-        );
-        out(`enrolled     ${tokens} token(s)`);
-        if (!decision?.allowed) {
-          out(
-            'policy       NOT ALLOWED: not in policy.allow_groups; a login would be rejected (not_in_allowed_group)',
+    .action(
+      action(async (user: string, opts: { config?: string; json?: boolean }) => {
+        const { config } = configFrom(opts.config);
+        loadDictionaries();
+        let identity: Identity | undefined;
+        let trace: DirectoryTrace | undefined;
+        if (config.directory.type === 'ldap') {
+          const dir = new LdapDirectory(config.directory);
+          try {
+            trace = await dir.explainUser(user);
+          } finally {
+            await dir.close();
+          }
+          identity = trace.identity;
+        } else if (config.directory.type === 'local') {
+          const store = Store.open(config.data_dir);
+          const u = store.users.get(user);
+          store.close();
+          if (u) identity = { id: identityKey(u.name), loginName: user, mfaExempt: u.mfaExempt };
+        } else {
+          usage(
+            `directory test works with directory.type ldap or local (this config uses ${config.directory.type})`,
           );
-          return;
         }
-        const needsCode = decision.mfa === 'required' && !(tokens === 0 && decision.unenrolled === 'allow');
-        out(
-          `policy       rule "${decision.rule}": mfa ${decision.mfa}, unenrolled users: ${decision.unenrolled}`,
-        );
-        out(
-          `second factor ${needsCode ? (tokens > 0 ? 'a code will be asked' : 'required but not enrolled: a login would be rejected') : 'not asked'}`,
-        );
-        if (reply.length === 0) out('reply        (no attributes)');
-        for (const r of reply)
-          out(`reply        ${r.attribute} = ${r.value}${r.error ? `   <-- ERROR: ${r.error}` : ''}`);
-      }
-    });
+        const store = Store.open(config.data_dir);
+        const tokens = identity ? store.tokens.listFor(identity.id).length : 0;
+        store.close();
+        const decision = identity
+          ? new GroupPolicy(effectivePolicy(config), { exemptUsers: config.mfa.exempt_users }).evaluate(
+              identity,
+            )
+          : undefined;
+        const reply = (decision?.reply ?? []).map((a) => {
+          const enc = encodeAttribute(a, { split: true });
+          return {
+            attribute: String(a.name),
+            value: Buffer.isBuffer(a.value) ? a.value.toString('hex') : a.value,
+            error: enc.ok ? undefined : enc.error,
+          };
+        });
+        if (opts.json) {
+          out(
+            JSON.stringify(
+              { trace, identity, enrolled_tokens: tokens, policy: decision && { ...decision, reply } },
+              null,
+              2,
+            ),
+          );
+        } else {
+          if (trace) printTrace(trace);
+          if (!identity) {
+            out(
+              `result       user not found${trace ? ` (${trace.outcome})` : ''}: a login would be rejected`,
+            );
+            process.exitCode = 1;
+            return;
+          }
+          out(
+            `identity     ${identity.id}${identity.mobile ? `  mobile ${identity.mobile}` : ''}${identity.mail ? `  mail ${identity.mail}` : ''}`,
+          );
+          out(`enrolled     ${tokens} token(s)`);
+          if (!decision?.allowed) {
+            out(
+              'policy       NOT ALLOWED: not in policy.allow_groups; a login would be rejected (not_in_allowed_group)',
+            );
+            return;
+          }
+          const needsCode = decision.mfa === 'required' && !(tokens === 0 && decision.unenrolled === 'allow');
+          out(
+            `policy       rule "${decision.rule}": mfa ${decision.mfa}, unenrolled users: ${decision.unenrolled}`,
+          );
+          out(
+            `second factor ${needsCode ? (tokens > 0 ? 'a code will be asked' : 'required but not enrolled: a login would be rejected') : 'not asked'}`,
+          );
+          if (reply.length === 0) out('reply        (no attributes)');
+          for (const r of reply)
+            out(`reply        ${r.attribute} = ${r.value}${r.error ? `   <-- ERROR: ${r.error}` : ''}`);
+        }
+      }),
+    );
 }

@@ -1,3 +1,4 @@
+import { AppError, ErrorCodes } from '../shared/errors.js';
 import { createInterface } from 'node:readline';
 
 /** Reads one line from stdin: for `--password-stdin` and for piped answers. */
@@ -37,6 +38,12 @@ export async function prompt(question: string, hidden = false): Promise<string> 
   }
 }
 
+/** A wrong option or argument: thrown, so the command wrapper prints `MFA_ERR_USAGE: …`. */
+export function usage(message: string): never {
+  throw new AppError(ErrorCodes.USAGE, message);
+}
+
+/** radtest's outcomes (no answer, a bad reply) with their own exit codes. */
 export function fail(message: string, exitCode = 1): never {
   process.stderr.write(`error: ${message}\n`);
   process.exit(exitCode);

@@ -1,4 +1,4 @@
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { verifyResponse } from '../radius/authenticators.js';
 import { Attr, PacketCode } from '../radius/codes.js';
@@ -7,8 +7,10 @@ import { hidePassword } from '../radius/password.js';
 import { buildRequest } from '../radius/request.js';
 import { rawTlv } from '../radius/attributes.js';
 import { cryptoRng } from '../shared/clock.js';
+import type { ClientConfig } from '../config/schema.js';
+import { ClientTable } from '../server/client-table.js';
 import { configFrom } from './config-option.js';
-import { fail, prompt, readStdinLine } from './io.js';
+import { fail, prompt, readStdinLine, usage } from './io.js';
 
 interface RadtestOptions {
   config?: string;
@@ -21,25 +23,58 @@ interface RadtestOptions {
   timeout: number;
 }
 
-async function exchange(
-  host: string,
-  port: number,
-  packet: Buffer,
-  timeoutMs: number,
-): Promise<Buffer | undefined> {
+/** A connected UDP socket: the kernel picks the source address now, so we know which client we are. */
+async function openSocket(host: string, port: number): Promise<Socket> {
   const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
-  try {
-    return await new Promise<Buffer | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), timeoutMs);
-      socket.on('message', (msg) => {
-        clearTimeout(timer);
-        resolve(msg);
-      });
-      socket.send(packet, port, host);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(port, host, () => {
+      socket.off('error', reject);
+      resolve();
     });
-  } finally {
-    socket.close();
+  });
+  return socket;
+}
+
+function exchange(socket: Socket, packet: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
+  return new Promise<Buffer | undefined>((resolve) => {
+    const done = (msg: Buffer | undefined) => {
+      clearTimeout(timer);
+      socket.off('message', done);
+      socket.off('error', refused);
+      resolve(msg);
+    };
+    // A connected UDP socket reports an ICMP port-unreachable as ECONNREFUSED: nobody answers.
+    const refused = () => done(undefined);
+    const timer = setTimeout(refused, timeoutMs);
+    socket.on('message', done);
+    socket.on('error', refused);
+    socket.send(packet);
+  });
+}
+
+/**
+ * The secret the server will use for us: --secret, else --client NAME, else the client whose
+ * address matches the address we send from, by the server's own longest-prefix rule.
+ */
+function pickSecret(
+  opts: RadtestOptions,
+  clients: readonly Readonly<ClientConfig>[],
+  source: string,
+): Buffer {
+  if (opts.secret !== undefined) return Buffer.from(opts.secret, 'utf8');
+  if (opts.client !== undefined) {
+    const named = clients.find((c) => c.name === opts.client);
+    if (!named) usage(`no client named ${opts.client} in the config`);
+    return Buffer.from(named.secret, 'utf8');
   }
+  const matched = new ClientTable(clients).match(source);
+  if (!matched)
+    usage(
+      `no client in the config matches ${source}, the address radtest sends from; the server would drop the request. Add it to a client's address, or use --client NAME or --secret`,
+    );
+  process.stderr.write(`radtest: sending from ${source} as client "${matched.name}"\n`);
+  return matched.secret;
 }
 
 const codeName = (code: number): string =>
@@ -60,10 +95,28 @@ export async function radtestCommand(user: string, opts: RadtestOptions): Promis
     opts.server ??
     (listen.address === '0.0.0.0' ? '127.0.0.1' : listen.address === '::' ? '::1' : listen.address);
   const port = opts.port ?? listen.auth_port;
-  const client = opts.client ? config.clients.find((c) => c.name === opts.client) : config.clients[0];
-  if (!client && !opts.secret) fail(`no client named ${opts.client} in the config`);
-  const secret = Buffer.from(opts.secret ?? client!.secret, 'utf8');
-  const password = opts.passwordStdin ? await readStdinLine() : await prompt(`Password for ${user}: `, true);
+  if (!Number.isFinite(opts.timeout) || opts.timeout <= 0)
+    usage('--timeout expects a number of seconds above 0');
+  const socket = await openSocket(host, port);
+  try {
+    const secret = pickSecret(opts, config.clients, socket.address().address);
+    const password = opts.passwordStdin
+      ? await readStdinLine()
+      : await prompt(`Password for ${user}: `, true);
+    await login(socket, user, secret, password, opts);
+  } finally {
+    socket.close();
+  }
+}
+
+async function login(
+  socket: Socket,
+  user: string,
+  secret: Buffer,
+  password: string,
+  opts: RadtestOptions,
+): Promise<void> {
+  const where = `${socket.remoteAddress().address}:${socket.remoteAddress().port}`;
 
   let state: Buffer | undefined;
   let answer = password;
@@ -83,10 +136,10 @@ export async function radtestCommand(user: string, opts: RadtestOptions): Promis
       authenticator,
       attributes,
     });
-    const reply = await exchange(host, port, packet, opts.timeout * 1000);
+    const reply = await exchange(socket, packet, opts.timeout * 1000);
     if (!reply)
       fail(
-        `no answer from ${host}:${port} within ${opts.timeout} s (wrong address or port? a wrong secret or an unlisted source shows as a "dropped" event, with its cause, in the server log)`,
+        `no answer from ${where} within ${opts.timeout} s (wrong address or port? a wrong secret or an unlisted source shows as a "dropped" event, with its cause, in the server log)`,
         3,
       );
     const frame = parseFrame(reply);

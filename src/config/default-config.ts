@@ -39,8 +39,7 @@ export function defaultBanner(secretFile: string): string {
     '  - RADIUS on 127.0.0.1 port 1812 (loopback only)',
     '  - local user store in ./data',
     `  - one client, "localhost", whose shared secret is in ${secretFile}`,
-    'To serve real gateways, write a config file (see README.md, "Configuration") and start with:',
-    '  npx mfa-radius-proxy serve --config /etc/mfa-radius-proxy/config.yaml',
-    'Check it first with:  npx mfa-radius-proxy check-config --config FILE',
+    'To serve real gateways, write /etc/mfa-radius-proxy/config.yaml (see README.md, "Configuration");',
+    'every command then uses it without --config. Check it first with:  npx mfa-radius-proxy check-config',
   ].join('\n');
 }

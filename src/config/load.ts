@@ -4,7 +4,9 @@ import YAML, { LineCounter, isNode } from 'yaml';
 import type { z } from 'zod';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import { deepFreeze } from '../shared/deep-freeze.js';
+import { isInside, SYSTEM_PATHS, type SystemPaths } from './config-location.js';
 import { type Config, configSchema } from './schema.js';
+import { unavailableOptions } from './unavailable-options.js';
 
 /** Where a config came from, for error messages and for resolving relative paths. */
 export interface ConfigSource {
@@ -15,6 +17,11 @@ export interface ConfigSource {
 export interface LoadedConfig {
   readonly config: Readonly<Config>;
   readonly file: string;
+}
+
+export interface ParseOptions {
+  /** Where /etc and /var/lib are (tests inject temporary directories). */
+  readonly systemPaths?: SystemPaths;
 }
 
 /** `clients[0].secret` */
@@ -50,15 +57,32 @@ function describeIssues(
     ) {
       message = `expected text, got a number: put the value in quotes, e.g. "0123456789"`;
     }
-    // Point at the deepest node that exists in the file.
-    let node: unknown;
-    for (let n = path.length; n >= 0 && !isNode(node); n--)
-      node = doc.getIn(path.slice(0, n) as unknown[], true);
-    const range = isNode(node) ? node.range : undefined;
-    const where = range ? `${source.file}:${lines.linePos(range[0]).line}` : source.file;
-    out.push(`${where}: ${formatPath(path)}: ${message}`);
+    out.push(`${where(source, doc, lines, path)}: ${formatPath(path)}: ${message}`);
   }
   return out.join('\n');
+}
+
+/** `file:line` of the deepest node on `path` that exists in the file (or just the file). */
+function where(
+  source: ConfigSource,
+  doc: YAML.Document,
+  lines: LineCounter,
+  path: readonly PropertyKey[],
+): string {
+  let node: unknown;
+  for (let n = path.length; n >= 0 && !isNode(node); n--)
+    node = doc.getIn(path.slice(0, n) as unknown[], true);
+  const range = isNode(node) ? node.range : undefined;
+  return range ? `${source.file}:${lines.linePos(range[0]).line}` : source.file;
+}
+
+/**
+ * yaml's first message line ends in "at line L, column C:" (the excerpt followed on the next
+ * lines). The line is already in our prefix; keep the column and drop the dangling colon.
+ */
+export function yamlMessage(message: string): string {
+  const first = message.split('\n')[0]!.trim();
+  return first.replace(/ at line \d+, column (\d+):?$/, ' (column $1)').replace(/:$/, '');
 }
 
 /** Checks zod cannot express: names unique, listeners unique. */
@@ -82,7 +106,7 @@ function semanticIssues(config: Config): string[] {
   return problems;
 }
 
-export function parseConfig(source: ConfigSource): LoadedConfig {
+export function parseConfig(source: ConfigSource, opts: ParseOptions = {}): LoadedConfig {
   const lines = new LineCounter();
   const doc = YAML.parseDocument(source.text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -90,11 +114,22 @@ export function parseConfig(source: ConfigSource): LoadedConfig {
     const line = first.linePos?.[0]?.line;
     throw new AppError(
       ErrorCodes.CONFIG_PARSE,
-      `${source.file}${line ? `:${line}` : ''}: not valid YAML: ${first.message.split('\n')[0]}`,
+      `${source.file}${line ? `:${line}` : ''}: not valid YAML: ${yamlMessage(first.message)}`,
       { file: source.file },
     );
   }
-  const result = configSchema.safeParse(doc.toJS() ?? {});
+  const raw: unknown = doc.toJS() ?? {};
+  const unavailable = unavailableOptions(raw);
+  if (unavailable.length > 0) {
+    throw new AppError(
+      ErrorCodes.CONFIG_INVALID,
+      `invalid configuration:\n${unavailable
+        .map((u) => `${where(source, doc, lines, u.path)}: ${formatPath(u.path)}: ${u.message}`)
+        .join('\n')}`,
+      { file: source.file },
+    );
+  }
+  const result = configSchema.safeParse(raw);
   if (!result.success) {
     throw new AppError(
       ErrorCodes.CONFIG_INVALID,
@@ -111,12 +146,36 @@ export function parseConfig(source: ConfigSource): LoadedConfig {
     );
   }
   const config = result.data;
-  // Relative paths in the file are relative to the file, not to wherever the service was started.
-  if (!isAbsolute(config.data_dir)) config.data_dir = resolve(dirname(resolve(source.file)), config.data_dir);
+  config.data_dir = dataDirFor(
+    source,
+    doc.has('data_dir'),
+    config.data_dir,
+    opts.systemPaths ?? SYSTEM_PATHS,
+  );
   return { config: deepFreeze(config), file: source.file };
 }
 
-export function loadConfigFile(file: string): LoadedConfig {
+/**
+ * Where the data goes. Relative paths are relative to the config file, not to wherever the service
+ * was started, except that a config under /etc never keeps users and keys under /etc (issue 9,
+ * item 12): with data_dir left out it is /var/lib/mfa-radius-proxy; an explicit relative data_dir
+ * there is an error (an absolute path says what the admin means).
+ */
+function dataDirFor(source: ConfigSource, explicit: boolean, dataDir: string, paths: SystemPaths): string {
+  const underEtc = isInside(source.file, paths.etcDir);
+  if (underEtc && !explicit) return paths.dataDir;
+  if (isAbsolute(dataDir)) return dataDir;
+  if (underEtc) {
+    throw new AppError(
+      ErrorCodes.CONFIG_INVALID,
+      `invalid configuration:\n${source.file}: data_dir: a relative data_dir ("${dataDir}") in a config under ${paths.etcDir}/ would keep users and keys under ${paths.etcDir}; write an absolute path, e.g. data_dir: ${paths.dataDir}, or leave data_dir out for that default`,
+      { file: source.file },
+    );
+  }
+  return resolve(dirname(resolve(source.file)), dataDir);
+}
+
+export function loadConfigFile(file: string, opts: ParseOptions = {}): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -131,5 +190,5 @@ export function loadConfigFile(file: string): LoadedConfig {
       { cause: e },
     );
   }
-  return parseConfig({ file, text });
+  return parseConfig({ file, text }, opts);
 }

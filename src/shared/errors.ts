@@ -17,6 +17,16 @@ export const ErrorCodes = {
   DIRECTORY: 'MFA_ERR_DIRECTORY',
   UPSTREAM: 'MFA_ERR_UPSTREAM',
   USER_NAME_INVALID: 'MFA_ERR_USER_NAME_INVALID',
+  /** A file or directory the config names is missing, unreadable or not writable (check-config, serve). */
+  CONFIG_PATH: 'MFA_ERR_CONFIG_PATH',
+  /** Enrolment: the LDAP/AD directory could not be reached to look the user up. */
+  DIRECTORY_UNAVAILABLE: 'MFA_ERR_DIRECTORY_UNAVAILABLE',
+  /** `user add`/`passwd`/`exempt` under a directory other than local (the local store is not used). */
+  NOT_LOCAL_DIRECTORY: 'MFA_ERR_NOT_LOCAL_DIRECTORY',
+  /** A CLI command was given an unusable option or argument. */
+  USAGE: 'MFA_ERR_USAGE',
+  /** A file operation failed unexpectedly (permissions, a full or read-only disk). */
+  FILE_ACCESS: 'MFA_ERR_FILE_ACCESS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
