@@ -71,7 +71,7 @@ export class HttpSmsProvider implements SmsSender {
     deps: HttpProviderDeps,
   ) {
     this.name = s.name;
-    const https = new URL(s.url.replace(/\{[a-z_]+\}/g, 'x')).protocol === 'https:';
+    const https = /^https:/i.test(s.url);
     this.client = new HttpClient(https, s.ca, deps.clock, deps.timers ?? systemTimers);
   }
 
@@ -107,7 +107,10 @@ export class HttpSmsProvider implements SmsSender {
   }
 
   private buildCall(values: TemplateValues): HttpCall {
-    const headers: Record<string, string> = { 'user-agent': 'mfa-radius-proxy', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'user-agent': 'mfa-radius-proxy',
+      accept: 'application/json, */*;q=0.5',
+    };
     for (const [k, v] of Object.entries(this.s.headers))
       headers[k.toLowerCase()] = substitute(v, values, 'header');
     const auth = this.s.auth;
