@@ -154,6 +154,19 @@ describe('SMPP 3.4 transceiver against smpp.createServer on loopback', () => {
     expect(server.submits.map((s) => s.text)).toEqual(['a', 'b']);
   });
 
+  it('an abort while queued for a rate slot: aborted, never submitted', async () => {
+    const server = await smsc();
+    const p = provider(server, { rate: 2, burst: 1 });
+    await p.whenBound(5000);
+    const ac = new AbortController();
+    const first = p.send(msg('first'), soon());
+    const second = p.send(msg('second'), { deadline: Date.now() + 5000, signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    expect(await first).toMatchObject({ kind: 'sent' });
+    expect(await second).toMatchObject({ kind: 'failed', reason: 'aborted' });
+    expect(server.submits.map((x) => x.text)).toEqual(['first']);
+  });
+
   it('SMSC restart: not_connected while down, reconnects with backoff, sends again', async () => {
     const server = await smsc();
     const states: string[] = [];
