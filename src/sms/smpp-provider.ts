@@ -122,6 +122,8 @@ export class SmppProvider implements SmsSender {
     if (this.state !== 'bound')
       return failed(this.name, 'not_connected', `not bound to the SMSC (${this.state}; to ${to})`);
     const now = this.deps.clock.now();
+    if (now >= opts.deadline)
+      return failed(this.name, 'timeout', `deadline passed before submit_sm (to ${to})`);
     const wait = this.bucket.reserve(now, opts.deadline);
     if (wait === undefined) {
       return failed(

@@ -151,6 +151,11 @@ describe('SMPP 3.4 transceiver against smpp.createServer on loopback', () => {
     expect(a.kind).toBe('sent');
     expect(b.kind).toBe('sent');
     expect(c).toMatchObject({ kind: 'failed', reason: 'rate_limited' });
+    // A deadline already passed is a timeout, not a rate problem.
+    expect(await p.send(msg('d'), { deadline: Date.now() - 1 })).toMatchObject({
+      kind: 'failed',
+      reason: 'timeout',
+    });
     expect(server.submits.map((s) => s.text)).toEqual(['a', 'b']);
   });
 
