@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http';
 import type { Clock } from '../shared/clock.js';
 import { HttpClient, type HttpCall } from './http-request.js';
 import { maskPhone, scrubPhone } from './mask.js';
@@ -111,8 +112,12 @@ export class HttpSmsProvider implements SmsSender {
       'user-agent': 'mfa-radius-proxy',
       accept: 'application/json, */*;q=0.5',
     };
-    for (const [k, v] of Object.entries(this.s.headers))
-      headers[k.toLowerCase()] = substitute(v, values, 'header');
+    for (const [k, v] of Object.entries(this.s.headers)) {
+      const value = substitute(v, values, 'header');
+      // Throws on what no header can carry (RFC 9110 §5.5); send() turns that into a result.
+      validateHeaderValue(k, value);
+      headers[k.toLowerCase()] = value;
+    }
     const auth = this.s.auth;
     if (auth?.type === 'basic') {
       // RFC 7617 §2: base64 of user-id ":" password.
