@@ -161,9 +161,16 @@ export class SmppProvider implements SmsSender {
       );
       const onAbort = (): void => entry.settle(failed(this.name, 'aborted', 'aborted by the caller'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const written = session.submit_sm(submitSmFields(this.s, msg), (resp) =>
-        entry.settle(submitRespResult(this.name, resp, to, statusNames)),
-      );
+      let written: boolean;
+      try {
+        written = session.submit_sm(submitSmFields(this.s, msg), (resp) =>
+          entry.settle(submitRespResult(this.name, resp, to, statusNames)),
+        );
+      } catch (e) {
+        // The library could not encode the PDU: this message cannot be sent as it is.
+        entry.settle(failed(this.name, 'rejected', `cannot encode submit_sm: ${String(e).slice(0, 100)}`));
+        return;
+      }
       if (!written) entry.settle(failed(this.name, 'not_connected', `socket not writable (to ${to})`));
     });
   }
