@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http';
 import type { Clock } from '../shared/clock.js';
 import { HttpClient, type HttpCall } from './http-request.js';
 import { maskPhone, scrubPhone } from './mask.js';
@@ -71,7 +72,7 @@ export class HttpSmsProvider implements SmsSender {
     deps: HttpProviderDeps,
   ) {
     this.name = s.name;
-    const https = new URL(s.url.replace(/\{[a-z_]+\}/g, 'x')).protocol === 'https:';
+    const https = /^https:/i.test(s.url);
     this.client = new HttpClient(https, s.ca, deps.clock, deps.timers ?? systemTimers);
   }
 
@@ -107,9 +108,16 @@ export class HttpSmsProvider implements SmsSender {
   }
 
   private buildCall(values: TemplateValues): HttpCall {
-    const headers: Record<string, string> = { 'user-agent': 'mfa-radius-proxy', accept: 'application/json' };
-    for (const [k, v] of Object.entries(this.s.headers))
-      headers[k.toLowerCase()] = substitute(v, values, 'header');
+    const headers: Record<string, string> = {
+      'user-agent': 'mfa-radius-proxy',
+      accept: 'application/json, */*;q=0.5',
+    };
+    for (const [k, v] of Object.entries(this.s.headers)) {
+      const value = substitute(v, values, 'header');
+      // Throws on what no header can carry (RFC 9110 §5.5); send() turns that into a result.
+      validateHeaderValue(k, value);
+      headers[k.toLowerCase()] = value;
+    }
     const auth = this.s.auth;
     if (auth?.type === 'basic') {
       // RFC 7617 §2: base64 of user-id ":" password.

@@ -61,9 +61,16 @@ export class HttpClient {
       const headers: Record<string, string> = { ...call.headers };
       if (call.body !== undefined) headers['content-length'] = String(Buffer.byteLength(call.body));
       const send = this.https ? httpsRequest : httpRequest;
-      let req: ClientRequest;
+      let req: ClientRequest | undefined;
       const attempt = (retry: boolean): void => {
-        const r = send(call.url, { method: call.method, headers, agent: this.agent });
+        let r: ClientRequest;
+        try {
+          r = send(call.url, { method: call.method, headers, agent: this.agent });
+        } catch (e) {
+          // Node refuses a request it cannot write (an invalid header value): a result, not a throw.
+          finish({ kind: 'network', detail: describeNetworkError(e as NodeJS.ErrnoException) });
+          return;
+        }
         req = r;
         r.on('error', (e: NodeJS.ErrnoException) => {
           // A kept-alive socket the server closed as we reused it: the request never reached the
@@ -96,11 +103,11 @@ export class HttpClient {
       };
       const timer = this.timers.setTimeout(() => {
         finish({ kind: 'timeout', detail: `no answer within ${waitMs} ms` });
-        req.destroy();
+        req?.destroy();
       }, waitMs);
       const onAbort = (): void => {
         finish({ kind: 'aborted', detail: 'aborted by the caller' });
-        req.destroy();
+        req?.destroy();
       };
       limits.signal?.addEventListener('abort', onAbort, { once: true });
       attempt(true);

@@ -11,6 +11,7 @@ export interface DeliverSmFields {
   readonly source_addr?: string;
   readonly source_addr_ton?: number;
   readonly destination_addr?: string;
+  readonly dest_addr_ton?: number;
   readonly short_message?: unknown;
   readonly message_payload?: unknown;
   readonly receipted_message_id?: unknown;
@@ -72,6 +73,7 @@ export function classifyDeliverSm(pdu: DeliverSmFields): DeliverSmKind {
   }
   const from = e164FromSmpp(pdu.source_addr, pdu.source_addr_ton);
   if (!from) return { kind: 'invalid', why: 'source_addr is not an international number' };
-  const to = pdu.destination_addr;
+  // Our own number as E.164 when it is one; a short code or sender name as it came.
+  const to = e164FromSmpp(pdu.destination_addr, pdu.dest_addr_ton) ?? pdu.destination_addr;
   return { kind: 'reply', from, ...(to ? { to } : {}), text };
 }

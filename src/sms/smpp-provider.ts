@@ -2,6 +2,7 @@ import smpp from 'smpp';
 import type { Clock } from '../shared/clock.js';
 import { maskPhone } from './mask.js';
 import { classifyDeliverSm, type DeliverSmFields } from './smpp-deliver.js';
+import { INTERFACE_VERSION_34, statusText, submitRespResult, submitSmFields } from './smpp-pdu.js';
 import {
   type InboundSms,
   type SendOptions,
@@ -14,7 +15,7 @@ import {
   silentLog,
   systemTimers,
 } from './sms-sender.js';
-import { TokenBucket } from './token-bucket.js';
+import { sleep, TokenBucket } from './token-bucket.js';
 
 /**
  * SMPP 3.4 transceiver (the only importer of `smpp`): one bind_transceiver session that submits
@@ -58,17 +59,7 @@ export interface SmppDeps {
 
 export type SmppState = 'connecting' | 'bound' | 'disconnected' | 'closed';
 
-// SMPP 3.4 §5.1.3 command_status values that mean "slow down", not "this message is bad".
-const THROTTLED = new Set([0x58 /* ESME_RTHROTTLED */, 0x14 /* ESME_RMSGQFUL */]);
-const INTERFACE_VERSION_34 = 0x34; // §5.2.4
-const TON_INTERNATIONAL = 1; // §5.2.5
-const NPI_ISDN = 1; // §5.2.6 (E.164)
-/** §5.2.21: short_message holds at most 254 octets; longer text goes in message_payload (§5.3.2.32). */
-const SHORT_MESSAGE_CHARS = 120;
-
-const statusNames = new Map<number, string>(Object.entries(smpp.errors).map(([k, v]) => [v, k]));
-const statusText = (s: number): string =>
-  `0x${s.toString(16).padStart(8, '0')}${statusNames.has(s) ? ` (${statusNames.get(s)})` : ''}`;
+const statusNames: ReadonlyMap<number, string> = new Map(Object.entries(smpp.errors).map(([k, v]) => [v, k]));
 
 interface InFlight {
   readonly settle: (r: SendResult) => void;
@@ -131,6 +122,8 @@ export class SmppProvider implements SmsSender {
     if (this.state !== 'bound')
       return failed(this.name, 'not_connected', `not bound to the SMSC (${this.state}; to ${to})`);
     const now = this.deps.clock.now();
+    if (now >= opts.deadline)
+      return failed(this.name, 'timeout', `deadline passed before submit_sm (to ${to})`);
     const wait = this.bucket.reserve(now, opts.deadline);
     if (wait === undefined) {
       return failed(
@@ -139,7 +132,7 @@ export class SmppProvider implements SmsSender {
         `send rate ${this.s.rate}/s: no slot before the deadline (to ${to})`,
       );
     }
-    if (wait > 0 && !(await this.sleep(wait, opts.signal)))
+    if (wait > 0 && !(await sleep(this.timers, wait, opts.signal)))
       return failed(this.name, 'aborted', 'aborted while queued');
     return this.submit(msg, opts, to);
   }
@@ -168,55 +161,17 @@ export class SmppProvider implements SmsSender {
       );
       const onAbort = (): void => entry.settle(failed(this.name, 'aborted', 'aborted by the caller'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const text =
-        msg.text.length > SHORT_MESSAGE_CHARS ? { message_payload: msg.text } : { short_message: msg.text };
-      const written = session.submit_sm(
-        {
-          source_addr_ton: this.s.sourceTon,
-          source_addr_npi: this.s.sourceNpi,
-          source_addr: this.s.sourceAddr,
-          dest_addr_ton: TON_INTERNATIONAL,
-          dest_addr_npi: NPI_ISDN,
-          destination_addr: msg.to.replace(/^\+/, ''),
-          registered_delivery: this.s.registeredDelivery ? 1 : 0, // §5.2.17: receipt on final outcome
-          ...text,
-        },
-        (resp) => {
-          if (resp.command_status === 0) {
-            const id =
-              typeof resp.message_id === 'string' && resp.message_id !== '' ? resp.message_id : undefined;
-            entry.settle(
-              id
-                ? { kind: 'sent', provider: this.name, messageId: id }
-                : { kind: 'sent', provider: this.name },
-            );
-          } else {
-            const reason = THROTTLED.has(resp.command_status) ? 'rate_limited' : 'rejected';
-            entry.settle(
-              failed(
-                this.name,
-                reason,
-                `submit_sm_resp status ${statusText(resp.command_status)} (to ${to})`,
-              ),
-            );
-          }
-        },
-      );
+      let written: boolean;
+      try {
+        written = session.submit_sm(submitSmFields(this.s, msg), (resp) =>
+          entry.settle(submitRespResult(this.name, resp, to, statusNames)),
+        );
+      } catch (e) {
+        // The library could not encode the PDU: this message cannot be sent as it is.
+        entry.settle(failed(this.name, 'rejected', `cannot encode submit_sm: ${String(e).slice(0, 100)}`));
+        return;
+      }
       if (!written) entry.settle(failed(this.name, 'not_connected', `socket not writable (to ${to})`));
-    });
-  }
-
-  private sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        this.timers.clearTimeout(t);
-        resolve(false);
-      };
-      const t = this.timers.setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -273,7 +228,11 @@ export class SmppProvider implements SmsSender {
         this.timers.clearTimeout(this.bindTimer);
         if (resp.command_status !== 0) {
           this.log.warn(
-            { provider: this.name, event: 'sms_smpp_bind_refused', status: statusText(resp.command_status) },
+            {
+              provider: this.name,
+              event: 'sms_smpp_bind_refused',
+              status: statusText(resp.command_status, statusNames),
+            },
             'SMPP bind_transceiver refused (check system_id and password)',
           );
           session.destroy();

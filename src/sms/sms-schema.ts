@@ -127,6 +127,9 @@ export const httpProviderSchema = z
   .strict()
   .superRefine((p, ctx) => {
     oneSecret(p, 'secret', ctx, false);
+    if (!URL.canParse(p.url.replace(/\{(phone|phone_digits|message|secret)\}/g, 'x'))) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'not a valid URL' });
+    }
     if (urlHostHasPlaceholder(p.url)) {
       ctx.addIssue({
         code: 'custom',

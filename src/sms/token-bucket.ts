@@ -1,3 +1,5 @@
+import type { Timers } from './sms-sender.js';
+
 /**
  * A send rate limit as a token bucket, written as GCRA (the virtual-scheduling form, ITU-T I.371):
  * one theoretical arrival time instead of a token count, so a reservation is O(1), FIFO, and pure
@@ -25,4 +27,19 @@ export class TokenBucket {
     this.tat = tat + this.intervalMs;
     return at - now;
   }
+}
+
+/** Waits for a reserved slot: true when it came, false when the signal aborted the wait first. */
+export function sleep(timers: Timers, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      timers.clearTimeout(t);
+      resolve(false);
+    };
+    const t = timers.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -109,6 +109,16 @@ describe('generic HTTP provider against a loopback HTTPS server', () => {
     expect([...u.searchParams.keys()]).toEqual(['to', 'msg']);
   });
 
+  it('a value no header can carry (a message in a header with "€") is a rejected result, not a throw', async () => {
+    const p = generic({ headers: { 'X-Text': '{message}' } });
+    const before = server.requests.length;
+    const r = await p.send(msg('Preis 5 €'), soon());
+    await p.close();
+    expect(r).toMatchObject({ kind: 'failed', reason: 'rejected' });
+    expect(r.kind === 'failed' && r.detail).toMatch(/^cannot build the request: .*X-Text/);
+    expect(server.requests.length).toBe(before);
+  });
+
   it('a status outside the success list is http_status, with the number masked', async () => {
     reply = () => ({ status: 503, body: `{"error":"busy for ${PHONE}"}` });
     const p = generic({ success: { status: [200], errorPath: ['error'] } });

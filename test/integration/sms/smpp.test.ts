@@ -151,7 +151,25 @@ describe('SMPP 3.4 transceiver against smpp.createServer on loopback', () => {
     expect(a.kind).toBe('sent');
     expect(b.kind).toBe('sent');
     expect(c).toMatchObject({ kind: 'failed', reason: 'rate_limited' });
+    // A deadline already passed is a timeout, not a rate problem.
+    expect(await p.send(msg('d'), { deadline: Date.now() - 1 })).toMatchObject({
+      kind: 'failed',
+      reason: 'timeout',
+    });
     expect(server.submits.map((s) => s.text)).toEqual(['a', 'b']);
+  });
+
+  it('an abort while queued for a rate slot: aborted, never submitted', async () => {
+    const server = await smsc();
+    const p = provider(server, { rate: 2, burst: 1 });
+    await p.whenBound(5000);
+    const ac = new AbortController();
+    const first = p.send(msg('first'), soon());
+    const second = p.send(msg('second'), { deadline: Date.now() + 5000, signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    expect(await first).toMatchObject({ kind: 'sent' });
+    expect(await second).toMatchObject({ kind: 'failed', reason: 'aborted' });
+    expect(server.submits.map((x) => x.text)).toEqual(['first']);
   });
 
   it('SMSC restart: not_connected while down, reconnects with backoff, sends again', async () => {

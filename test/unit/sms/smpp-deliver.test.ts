@@ -11,10 +11,24 @@ describe('classifyDeliverSm', () => {
         esm_class: 0,
         source_addr: '4915112345678',
         source_addr_ton: 1,
-        destination_addr: '4930123',
+        destination_addr: '4930123456',
+        dest_addr_ton: 1,
         short_message: { message: 'YES' },
       }),
-    ).toEqual({ kind: 'reply', from: '+4915112345678', to: '4930123', text: 'YES' });
+    ).toEqual({ kind: 'reply', from: '+4915112345678', to: '+4930123456', text: 'YES' });
+  });
+
+  it('a short code or sender name as destination stays as it came', () => {
+    expect(
+      classifyDeliverSm({
+        source_addr: '4915112345678',
+        source_addr_ton: 1,
+        destination_addr: '55555',
+        short_message: { message: 'x' },
+      }),
+    ).toMatchObject({
+      to: '55555',
+    });
   });
 
   it('message_payload wins over an empty short_message', () => {

@@ -94,6 +94,13 @@ describe('sms config schema', () => {
       /body: the request never uses \{message\}/,
     ],
     [
+      'a URL that does not parse',
+      {
+        providers: [{ name: 'g', type: 'http', url: 'https://[::1/s?t={message}&p={phone}', method: 'GET' }],
+      },
+      /url: not a valid URL/,
+    ],
+    [
       'a placeholder in the host',
       {
         providers: [
