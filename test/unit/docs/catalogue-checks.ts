@@ -199,8 +199,10 @@ export function checkConfigKeys(md: string, schemaPaths: ReadonlySet<string>): P
         'no ```yaml example has it and no "key" table names it (see "### All other keys")',
     );
   }
+  // Below a leaf is data, not keys: `headers: { X-Api-Key: … }`, a JSON body's fields.
+  const underLeaf = (p: string): boolean => prefixes(p).some((q) => q !== p && schemaPaths.has(q));
   for (const p of [...yamlPaths].sort())
-    if (!known.has(p))
+    if (!known.has(p) && !underLeaf(p))
       problems.push(`config key \`${p}\` is in a README yaml example but not in configSchema`);
   for (const p of tablePaths)
     if (!known.has(p))

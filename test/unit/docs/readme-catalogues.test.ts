@@ -170,7 +170,7 @@ describe('README catalogue checks catch drift', () => {
       readme,
       [' [--no-qr]', ''],
       ['[--timeout SEC]', '[--timeout SEC] [--retries N]'],
-      ['| `lockouts` |', '| `lockouts` · `lockouts clear` |'],
+      ['| `lockouts [--json]` |', '| `lockouts [--json]` · `lockouts clear` |'],
     );
     expect(introduced((m) => checkCli(m, commands, rootOptions), md)).toEqual([
       'option `token add --no-qr` (src/cli/) is missing from the README: the table under "## Command line"',
