@@ -23,6 +23,7 @@ import { DuplicateCache } from './server/duplicate-cache.js';
 import { RadiusServer, type Runtime } from './server/radius-server.js';
 import { UdpListener } from './server/udp-listener.js';
 import { type Clock, cryptoRng, type Rng, systemClock } from './shared/clock.js';
+import { MemoryAuthCache } from './state/auth-cache.js';
 import { ChallengeStore } from './state/challenge-store.js';
 import { Store } from './store/store.js';
 import { RadiusDirectory } from './upstream/radius-directory.js';
@@ -95,6 +96,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // One lockout gate for the life of the process: its in-flight counts must survive a reload, or a
   // burst straddling a SIGHUP would get a fresh allowance.
   let lockout: LockoutPolicy | undefined;
+  // Remembered MFA logins for clients with auth_cache_sec; an admin's write to the store (the CLI:
+  // unlock, reset, token removal) empties it.
+  const authCache = new MemoryAuthCache(clock, rng, () => store.externalVersion());
   // SMS providers are built once (SMPP binds): a change to `sms:` needs a restart.
   const sms = config.sms
     ? startSms(config.sms, { store, clock, rng, log, configFile: opts.loaded.file })
@@ -110,11 +114,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         lockSec: cfg.lockout.lock_sec,
       },
       ...(previous ? { inFlight: previous.inFlightCounts } : {}),
-      onLocked: (identityId, until) =>
+      onLocked: (identityId, until) => {
+        void authCache.forget(identityId);
         log.warn(
           { event: 'lockout', identity: identityId, until: new Date(until).toISOString() },
           `user ${identityId} locked out`,
-        ),
+        );
+      },
     });
 
   const buildRuntime = (cfg: Readonly<Config>, prim: PrimaryAuthenticator): Runtime => {
@@ -132,6 +138,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       policy: new GroupPolicy(effectivePolicy(cfg), { exemptUsers: cfg.mfa.exempt_users }),
       rejectMessages: rejectMessages(cfg),
       challenges,
+      authCache,
       options: {
         challengeTimeoutSec: cfg.mfa.challenge_timeout_sec,
         challengePrompt: cfg.mfa.challenge_prompt,
@@ -176,14 +183,19 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     challenges.close();
     throw e;
   }
-  const stats = new StatsReporter(counters, log, () => ({
-    pending_challenges: challenges.size,
-    duplicate_cache: duplicates.size,
-    ...(primary instanceof RadiusDirectory ? primary.counters.snapshot() : {}),
-    ...(accounting
-      ? { ...accounting.server.counters.snapshot(), acct_sessions: accounting.sessions.size }
-      : {}),
-  }), drops);
+  const stats = new StatsReporter(
+    counters,
+    log,
+    () => ({
+      pending_challenges: challenges.size,
+      duplicate_cache: duplicates.size,
+      ...(primary instanceof RadiusDirectory ? primary.counters.snapshot() : {}),
+      ...(accounting
+        ? { ...accounting.server.counters.snapshot(), acct_sessions: accounting.sessions.size }
+        : {}),
+    }),
+    drops,
+  );
   stats.start(config.log.stats_interval_sec);
   log.info(
     {

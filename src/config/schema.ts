@@ -58,6 +58,8 @@ export const behindProxySchema = z
     concat_delimiter: z.string().max(4).optional(),
     nas_timeout: z.number().positive().max(600).optional(),
     challenge_prompt: z.string().min(1).max(1000).optional(),
+    failmode: z.enum(['secure', 'safe']).optional(),
+    auth_cache_sec: z.number().int().min(0).max(86_400).optional(),
   })
   .strict()
   .refine((g) => g.nas_ip_address !== undefined || g.nas_identifier !== undefined, {
@@ -77,6 +79,17 @@ export const clientSchema = z
     nas_timeout: z.number().positive().max(600).default(30),
     /** Prompt shown in the Access-Challenge (Reply-Message). */
     challenge_prompt: z.string().min(1).max(1000).optional(),
+    /**
+     * When a factor's service is down (every SMS provider failing): `secure` rejects, `safe` lets
+     * the user in on the password alone (logged as failmode_safe). A policy rule's own failmode wins.
+     */
+    failmode: z.enum(['secure', 'safe']).default('secure'),
+    /**
+     * Seconds during which a gateway that re-authenticates a live session with the cached password
+     * (NetScaler) gets an Accept without a second factor: same user, client, Calling-Station-Id and
+     * password as a full MFA login. 0 = off.
+     */
+    auth_cache_sec: z.number().int().min(0).max(86_400).default(0),
     /**
      * Issue 5: this client is a RADIUS proxy (NPS, FreeRADIUS) forwarding for other gateways; their
      * NAS-IP-Address / NAS-Identifier then identify the original gateway for policy and audit.

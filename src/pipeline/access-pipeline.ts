@@ -98,14 +98,41 @@ export class AccessPipeline {
     const attributes = [...carried, ...p.attributes, ...p.policy.reply];
     const direct = await noFactorNeeded(this.deps, p.identity, p.policy, p.enrolled, attributes);
     if (direct) return out(direct, p.mode, rule);
-    if (p.code) return out(await verifyCode(this.deps, p.identity.id, p.code, attributes, ctx), p.mode, rule);
+    // The auth-result cache: an answer to the upstream's question is no password, never cached.
+    const cache = p.mode === 'upstream-answer' ? undefined : this.cacheFor(req, p.identity.id);
+    if (cache && (await cache.port.matches(cache.key, p.checked))) {
+      await this.deps.lockout.recordSuccess(p.identity.id);
+      return out(
+        { kind: 'accept', reason: Reasons.AUTH_CACHE, attributes, identityId: p.identity.id },
+        p.mode,
+        rule,
+      );
+    }
+    const token = cache?.port.token(p.checked);
+    if (p.code) {
+      const d = await verifyCode(this.deps, p.identity.id, p.code, attributes, ctx);
+      if (d.kind === 'accept' && cache && token) await cache.port.remember(cache.key, token, cache.ttlMs);
+      return out(d, p.mode, rule);
+    }
     if (req.client.mfaMode === 'concat' && p.mode !== 'upstream-answer')
       return out(reject(Reasons.MISSING_CODE, p.identity.id), p.mode, rule);
     return out(
-      await startFactor(this.deps, req, p.identity, p.enrolled, attributes, rule, ctx),
+      await startFactor(this.deps, req, p.identity, p.enrolled, attributes, p.policy, ctx, token),
       p.mode,
       rule,
     );
+  }
+
+  /** The auth-result cache and this login's key in it, when the client turned it on. */
+  private cacheFor(req: AccessRequest, identityId: string) {
+    const port = this.deps.authCache;
+    if (!port || req.client.authCacheSec <= 0) return undefined;
+    const key = {
+      client: req.client.name,
+      identityId,
+      ...(req.nas.callingStationId ? { callingStationId: req.nas.callingStationId } : {}),
+    };
+    return { port, key, ttlMs: req.client.authCacheSec * 1000 };
   }
 
   /** An answer to one of our Access-Challenges (or a relayed upstream one). */
@@ -184,7 +211,7 @@ export class AccessPipeline {
       }
     }
     if (!(await attempt.admit(c.identityId))) return reject(Reasons.USER_LOCKED_OUT, c.identityId);
-    return verifyCode(
+    const d = await verifyCode(
       this.deps,
       c.identityId,
       { value: code, factors: [factor] },
@@ -192,6 +219,10 @@ export class AccessPipeline {
       ctx,
       c.factorData,
     );
+    const cache = this.cacheFor(req, c.identityId);
+    if (d.kind === 'accept' && cache && c.authCacheToken)
+      await cache.port.remember(cache.key, c.authCacheToken, cache.ttlMs);
+    return d;
   }
 
   /**
@@ -222,7 +253,7 @@ export class AccessPipeline {
     const code = (req.password ?? Buffer.alloc(0)).toString('utf8').trim();
     if (!code) {
       return out(
-        await startFactor(this.deps, req, identity, enrolled, policy.reply, policy.rule, ctx),
+        await startFactor(this.deps, req, identity, enrolled, policy.reply, policy, ctx),
         policy.rule,
       );
     }

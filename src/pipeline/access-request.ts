@@ -17,6 +17,10 @@ export interface AccessRequest {
     readonly challengePrompt?: string;
     /** The gateway's own timeout: an answer after it is useless. */
     readonly nasTimeoutMs: number;
+    /** When a factor's service is down: reject (secure) or accept on the password (safe). */
+    readonly failmode: 'secure' | 'safe';
+    /** Seconds an MFA login is remembered for re-authentication with the same password; 0 = off. */
+    readonly authCacheSec: number;
   };
   readonly userName: string;
   /** The unhidden User-Password (RFC 2865 §5.2), or undefined when absent. */

@@ -1,3 +1,4 @@
+import type { AuthCachePort } from '../state/auth-cache.js';
 import type { FactorRegistry } from './factor-registry.js';
 import type { ChallengePort, LockoutPort, PolicyPort } from './ports.js';
 import type { ReasonCode } from './reasons.js';
@@ -10,6 +11,8 @@ export interface PipelineDeps {
   readonly lockout: LockoutPort;
   readonly policy: PolicyPort;
   readonly challenges: ChallengePort;
+  /** The auth-result cache, for clients with `auth_cache_sec` (absent: never used). */
+  readonly authCache?: AuthCachePort;
   readonly options: {
     readonly challengeTimeoutSec: number;
     readonly challengePrompt: string;

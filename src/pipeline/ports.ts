@@ -107,6 +107,8 @@ export interface PendingChallenge {
   readonly rule?: string;
   /** The factor's own data for this challenge (FactorStart.data). */
   readonly factorData?: FactorData;
+  /** The salted digest of the password, remembered once the code passed (auth-result cache). */
+  readonly authCacheToken?: string;
 }
 
 export type TakeResult =
@@ -130,6 +132,8 @@ export interface PolicyOutcome {
   readonly rule: string;
   readonly mfa: 'required' | 'exempt';
   readonly unenrolled: 'reject' | 'allow' | 'enroll';
+  /** The group's failmode, when its rule sets one (else the client's applies). */
+  readonly failmode?: 'secure' | 'safe';
   readonly reply: readonly ReplyAttribute[];
 }
 

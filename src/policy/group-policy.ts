@@ -26,11 +26,13 @@ interface CompiledPolicy {
     readonly match: GroupMatcher;
     readonly mfa: PolicyDecision['mfa'];
     readonly unenrolled: PolicyDecision['unenrolled'];
+    readonly failmode: PolicyDecision['failmode'];
     readonly reply: readonly CompiledTemplate[];
   }>;
   readonly fallback: {
     readonly mfa: PolicyDecision['mfa'];
     readonly unenrolled: PolicyDecision['unenrolled'];
+    readonly failmode: PolicyDecision['failmode'];
     readonly reply: readonly CompiledTemplate[];
   };
   readonly separator: string;
@@ -63,6 +65,7 @@ export function evaluatePolicy(policy: PolicyConfig, identity: Identity): Policy
         rule: r.name,
         mfa: r.mfa,
         unenrolled: r.unenrolled,
+        ...(r.failmode ? { failmode: r.failmode } : {}),
         reply: render(r.reply, matched, groups, identity, p.separator),
       };
     }
@@ -73,6 +76,7 @@ export function evaluatePolicy(policy: PolicyConfig, identity: Identity): Policy
     rule: 'default',
     mfa: f.mfa,
     unenrolled: f.unenrolled,
+    ...(f.failmode ? { failmode: f.failmode } : {}),
     reply: render(f.reply, [], groups, identity, p.separator),
   };
 }
@@ -128,11 +132,13 @@ function compile(policy: PolicyConfig): CompiledPolicy {
       match: compileGroupPatterns(r.groups),
       mfa: r.mfa,
       unenrolled: r.unenrolled,
+      failmode: r.failmode,
       reply: templates(r.reply),
     })),
     fallback: {
       mfa: policy.default.mfa,
       unenrolled: policy.default.unenrolled,
+      failmode: policy.default.failmode,
       reply: templates(policy.default.reply),
     },
     separator: policy.group_separator,

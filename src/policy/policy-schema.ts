@@ -33,6 +33,8 @@ export const replyTemplateSchema = z
 
 const mfa = z.enum(['required', 'exempt']);
 const unenrolled = z.enum(['reject', 'allow', 'enroll']);
+/** When a factor's service is down: reject (secure) or accept on the password (safe); unset = the client's. */
+const failmode = z.enum(['secure', 'safe']).optional();
 
 export const policyRuleSchema = z
   .object({
@@ -41,6 +43,7 @@ export const policyRuleSchema = z
     groups: z.array(groupPattern).min(1),
     mfa: mfa.default('required'),
     unenrolled: unenrolled.default('reject'),
+    failmode,
     reply: z.array(replyTemplateSchema).default([]),
   })
   .strict();
@@ -54,6 +57,7 @@ export const policySchema = z
       .object({
         mfa: mfa.default('required'),
         unenrolled: unenrolled.default('reject'),
+        failmode,
         reply: z.array(replyTemplateSchema).default([]),
       })
       .strict()

@@ -117,6 +117,8 @@ export class RadiusServer {
         concatDelimiter: view.config.concat_delimiter,
         challengePrompt: view.config.challenge_prompt,
         nasTimeoutMs: view.config.nas_timeout * 1000,
+        failmode: view.config.failmode,
+        authCacheSec: view.config.auth_cache_sec,
       },
       userName: packet.userName ?? '',
       password: packet.password,

@@ -13,7 +13,10 @@ export type WaitResult<T> =
  * A shared implementation (Redis pub/sub or a blocking pop) lets another node deliver it.
  */
 export interface OobWaiterPort<T> {
-  wait(key: string, opts: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<WaitResult<T>>;
+  wait(
+    key: string,
+    opts: { readonly timeoutMs: number; readonly signal?: AbortSignal },
+  ): Promise<WaitResult<T>>;
   /** True when a waiter took it (or it was kept for one); false when the key is already answered. */
   deliver(key: string, answer: T): Promise<boolean>;
 }

@@ -56,6 +56,14 @@ export class Store {
     }
   }
 
+  /**
+   * Changes whenever another connection (the CLI, another process) committed to the store:
+   * https://sqlite.org/pragma.html#pragma_data_version. Caches of what an admin may change use it.
+   */
+  externalVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

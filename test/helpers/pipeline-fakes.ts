@@ -22,6 +22,7 @@ import type { MfaMode } from '../../src/config/schema.js';
 import { GroupPolicy } from '../../src/policy/group-policy.js';
 import { policySchema, type PolicyConfigInput } from '../../src/policy/policy-schema.js';
 import { ManualClock } from '../../src/shared/clock.js';
+import type { AuthCachePort } from '../../src/state/auth-cache.js';
 import { ChallengeStore } from '../../src/state/challenge-store.js';
 
 /** A fake directory user: its password, groups, and what the check returns. */
@@ -107,7 +108,11 @@ export class FakeFactor implements Factor {
     return this.enrolledIds.has(identity.id);
   }
 
+  /** What start() answers instead of a prompt (a service down: `sms_send_failed`). */
+  unavailable: string | undefined;
+
   async start(_identity: Identity, ctx: { prompt: string }): Promise<FactorStart> {
+    if (this.unavailable) return { kind: 'unavailable', reason: this.unavailable };
     return { kind: 'prompt', prompt: ctx.prompt };
   }
 
@@ -178,6 +183,7 @@ export function harness(opts: {
   lockout?: LockoutPort;
   policyPort?: PolicyPort;
   rejectMessages?: Partial<Record<ReasonCode, string>>;
+  authCache?: AuthCachePort;
 }): Harness {
   const clock = new ManualClock(1_700_000_000_000);
   let n = 0;
@@ -197,6 +203,7 @@ export function harness(opts: {
     challenges,
     options: { challengeTimeoutSec: 120, challengePrompt: 'Code?' },
     ...(opts.rejectMessages ? { rejectMessages: opts.rejectMessages } : {}),
+    ...(opts.authCache ? { authCache: opts.authCache } : {}),
   });
   return { pipeline, primary, factor, lockout, challenges, clock };
 }
@@ -206,7 +213,15 @@ let seq = 0;
 export function request(
   userName: string,
   password: string | undefined,
-  opts: { mode?: MfaMode; state?: Buffer; delimiter?: string; clock?: ManualClock } = {},
+  opts: {
+    mode?: MfaMode;
+    state?: Buffer;
+    delimiter?: string;
+    clock?: ManualClock;
+    failmode?: 'secure' | 'safe';
+    authCacheSec?: number;
+    callingStationId?: string;
+  } = {},
 ): AccessRequest {
   return {
     correlationId: `t-${++seq}`,
@@ -215,12 +230,14 @@ export function request(
       mfaMode: opts.mode ?? 'challenge',
       concatDelimiter: opts.delimiter ?? '',
       nasTimeoutMs: 30_000,
+      failmode: opts.failmode ?? 'secure',
+      authCacheSec: opts.authCacheSec ?? 0,
     },
     userName,
     authMethod: password === undefined ? 'none' : 'pap',
     password: password === undefined ? undefined : Buffer.from(password),
     state: opts.state,
-    nas: {},
+    nas: opts.callingStationId ? { callingStationId: opts.callingStationId } : {},
     receivedAt: opts.clock?.now() ?? 1_700_000_000_000,
   };
 }

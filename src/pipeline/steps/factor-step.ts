@@ -52,6 +52,7 @@ export async function verifyCode(
   }
   if (!enrolled) return reject(Reasons.NOT_ENROLLED, identityId);
   await deps.lockout.recordFailure(identityId);
+  await deps.authCache?.forget(identityId);
   return reject(
     replayed ? Reasons.CODE_REPLAYED : expired ? Reasons.CODE_EXPIRED : Reasons.BAD_CODE,
     identityId,
@@ -68,8 +69,9 @@ export async function startFactor(
   identity: Identity,
   enrolled: readonly Factor[],
   attributes: readonly ReplyAttribute[],
-  rule: string | undefined,
+  policy: { readonly rule?: string; readonly failmode?: 'secure' | 'safe' },
   ctx: StepContext,
+  authCacheToken?: string,
 ): Promise<Decision> {
   // Factor choice: the first enrolled factor that can start; one that cannot (every SMS provider
   // down, a budget tripped) gives way to the next enrolled one.
@@ -85,8 +87,15 @@ export async function startFactor(
       attributes,
       prompt: started.prompt,
       ...(started.data ? { factorData: started.data } : {}),
-      ...(rule !== undefined ? { rule } : {}),
+      ...(policy.rule !== undefined ? { rule: policy.rule } : {}),
+      ...(authCacheToken ? { authCacheToken } : {}),
     });
+  }
+  // The factor's service is down (not a budget: that is the user's or an attacker's doing). A
+  // group's failmode wins over the client's; `safe` trades the second factor for availability.
+  if (reason === Reasons.SMS_SEND_FAILED && (policy.failmode ?? req.client.failmode) === 'safe') {
+    await deps.lockout.recordSuccess(identity.id);
+    return { kind: 'accept', reason: Reasons.FAILMODE_SAFE, attributes, identityId: identity.id };
   }
   return reject(reason, identity.id);
 }
@@ -108,6 +117,7 @@ export async function issueChallenge(
     readonly upstreamState?: Buffer;
     readonly rule?: string;
     readonly factorData?: FactorData;
+    readonly authCacheToken?: string;
   },
 ): Promise<Decision> {
   const timeoutSec = deps.options.challengeTimeoutSec;
@@ -122,6 +132,7 @@ export async function issueChallenge(
       ...(c.upstreamState ? { upstreamState: c.upstreamState } : {}),
       ...(c.rule !== undefined ? { rule: c.rule } : {}),
       ...(c.factorData ? { factorData: c.factorData } : {}),
+      ...(c.authCacheToken ? { authCacheToken: c.authCacheToken } : {}),
     },
     timeoutSec * 1000,
   );

@@ -22,6 +22,8 @@ export type PrimaryStepResult =
       readonly code: TypedCode | undefined;
       /** challenge | concat | auto:concat | auto:challenge | upstream-answer */
       readonly mode: string;
+      /** The part of the field the directory checked (for the auth-result cache's digest only). */
+      readonly checked: Buffer;
     }
   | {
       readonly kind: 'upstream_challenge';
@@ -78,6 +80,7 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
   let prepared:
     | { identity: Identity; policy: PolicyOutcome; enrolled: Factor[]; code?: TypedCode }
     | undefined;
+  let checked: Buffer = field;
   const prepare = async (identity: Identity): Promise<Prepared> => {
     // A directory may resolve an alias to another identity: that one is gated too, before the check.
     if (!(await attempt.admit(identity.id))) return { kind: 'stop', reason: Reasons.USER_LOCKED_OUT };
@@ -88,6 +91,7 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
       : await choosePassword(deps, req, field, { policy, enrolled, identityId: identity.id, ctx });
     mode = choice.mode;
     prepared = { identity, policy, enrolled, ...(choice.code ? { code: choice.code } : {}) };
+    checked = choice.password;
     return { kind: 'check', password: choice.password };
   };
 
@@ -103,7 +107,10 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
 
   if (result.kind === 'fail') {
     const id = result.identityId ?? prepared?.identity.id ?? input.identityId;
-    if (!NOT_COUNTED.has(result.reason)) await deps.lockout.recordFailure(id);
+    if (!NOT_COUNTED.has(result.reason)) {
+      await deps.lockout.recordFailure(id);
+      await deps.authCache?.forget(id);
+    }
     return reject(result.reason, id);
   }
   if (result.kind === 'challenge') {
@@ -130,6 +137,7 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
     enrolled,
     code: same ? prepared!.code : undefined,
     mode,
+    checked,
   };
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MfaMode } from '../../../src/config/schema.js';
 import type { PolicyConfigInput } from '../../../src/policy/policy-schema.js';
 import type { ReasonCode } from '../../../src/pipeline/reasons.js';
+import { MemoryAuthCache } from '../../../src/state/auth-cache.js';
 import { type FakeUser, harness, MemoryLockout, request } from '../../helpers/pipeline-fakes.js';
 
 /**
@@ -510,5 +511,87 @@ describe('AccessPipeline: the lockout holds against simultaneous attempts (issue
     expect(reasons.filter((r) => r === 'user_locked_out')).toHaveLength(295);
     expect((await bob).decision.reason).toBe('challenge_issued');
     expect(lockout.failures.get('alice')).toBe(5);
+  });
+});
+
+describe('AccessPipeline: failmode when the factor’s service is down (issue 10 item 7)', () => {
+  it('secure rejects with the factor’s reason; safe accepts on the password as failmode_safe; a group’s setting wins', async () => {
+    const h = harness({
+      users: { alice: { password: PW }, svc: { password: PW, groups: ['ops'] } },
+      policy: { rules: [{ name: 'ops', groups: ['ops'], failmode: 'secure' }] },
+    });
+    h.factor.enrolledIds.add('alice');
+    h.factor.enrolledIds.add('svc');
+    h.factor.unavailable = 'sms_send_failed';
+    expect((await h.pipeline.handle(request('alice', PW))).decision.reason).toBe('sms_send_failed');
+    const safe = await h.pipeline.handle(request('alice', PW, { failmode: 'safe' }));
+    expect(safe.decision).toMatchObject({ kind: 'accept', reason: 'failmode_safe' });
+    // The group rule says secure: the client's safe does not apply.
+    expect((await h.pipeline.handle(request('svc', PW, { failmode: 'safe' }))).decision.reason).toBe(
+      'sms_send_failed',
+    );
+    // A budget is no outage: never let in by failmode.
+    h.factor.unavailable = 'sms_budget_exceeded';
+    expect((await h.pipeline.handle(request('alice', PW, { failmode: 'safe' }))).decision.reason).toBe(
+      'sms_budget_exceeded',
+    );
+  });
+});
+
+describe('AccessPipeline: the auth-result cache (issue 10 item 8)', () => {
+  const cache = () => {
+    const h = harness({
+      users: { alice: { password: PW } },
+      authCache: new MemoryAuthCache(clockFor(), rngFor()),
+    });
+    h.factor.enrolledIds.add('alice');
+    h.factor.valid.set('alice', '123456');
+    return h;
+  };
+  let t = 1_700_000_000_000;
+  const clockFor = () => ({ now: () => t });
+  const rngFor = () => ({ bytes: (n: number) => Buffer.alloc(n, 7) });
+
+  it('a full MFA login is remembered for auth_cache_sec: same password, client and device pass without a code', async () => {
+    const h = cache();
+    const opts = { mode: 'concat' as const, authCacheSec: 60, callingStationId: '10.1.2.3' };
+    expect((await h.pipeline.handle(request('alice', `${PW}123456`, opts))).decision.reason).toBe('mfa_ok');
+    const again = await h.pipeline.handle(request('alice', PW, opts));
+    expect(again.decision).toMatchObject({ kind: 'accept', reason: 'auth_cache' });
+    // Another device, or the cache off for this client: a code is needed again.
+    expect(
+      (await h.pipeline.handle(request('alice', PW, { ...opts, callingStationId: '10.9.9.9' }))).decision
+        .reason,
+    ).toBe('missing_code');
+    expect(
+      (await h.pipeline.handle(request('alice', PW, { ...opts, authCacheSec: 0 }))).decision.reason,
+    ).toBe('missing_code');
+    // Outside the window.
+    t += 61_000;
+    expect((await h.pipeline.handle(request('alice', PW, opts))).decision.reason).toBe('missing_code');
+  });
+
+  it('a wrong password forgets the remembered login; the password check still runs on a hit', async () => {
+    const h = cache();
+    const opts = { mode: 'concat' as const, authCacheSec: 600 };
+    expect((await h.pipeline.handle(request('alice', `${PW}123456`, opts))).decision.reason).toBe('mfa_ok');
+    const checks = h.primary.checks.length;
+    expect((await h.pipeline.handle(request('alice', PW, opts))).decision.reason).toBe('auth_cache');
+    expect(h.primary.checks.length).toBe(checks + 1);
+    expect((await h.pipeline.handle(request('alice', 'wrong', opts))).decision.reason).toBe('bad_password');
+    expect((await h.pipeline.handle(request('alice', PW, opts))).decision.reason).toBe('missing_code');
+  });
+
+  it('a login by challenge is remembered once its code passed', async () => {
+    const h = cache();
+    const opts = { mode: 'challenge' as const, authCacheSec: 600 };
+    const first = await h.pipeline.handle(request('alice', PW, opts));
+    const state = first.decision.kind === 'challenge' ? first.decision.state : Buffer.alloc(0);
+    // Not before the code passed.
+    expect((await h.pipeline.handle(request('alice', PW, opts))).decision.kind).toBe('challenge');
+    expect((await h.pipeline.handle(request('alice', '123456', { ...opts, state }))).decision.reason).toBe(
+      'mfa_ok',
+    );
+    expect((await h.pipeline.handle(request('alice', PW, opts))).decision.reason).toBe('auth_cache');
   });
 });
