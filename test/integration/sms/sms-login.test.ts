@@ -167,3 +167,59 @@ describe('one-way SMS by Access-Challenge (issue 10)', () => {
     expect((await login('tina', oathCode(SEED, p.clock.now()), first.state!)).code).toBe('Access-Accept');
   });
 });
+
+describe('failmode and the auth-result cache through the real server (issue 10 items 7 and 8)', () => {
+  let p: InProcessProxy;
+  beforeAll(async () => {
+    // The only provider is a closed loopback port: the SMS service is down.
+    p = await startInProcess({
+      clientYaml: ['mfa_mode: auto', 'failmode: safe', 'auth_cache_sec: 300'],
+      extraYaml: [
+        'sms:',
+        '  default_country: DE',
+        '  providers:',
+        '    - name: down',
+        '      type: http',
+        '      url: https://127.0.0.1:9/send',
+        '      body: { json: { to: "{phone}", text: "{message}" } }',
+        '      timeout: 2',
+      ],
+    });
+    await p.addUser('sam', 'sam-right-pw');
+    p.app.store.phones.set('sam', PHONE);
+    await p.addUser('tina', 'tina-right-pw', { totpBase32: SEED });
+  });
+  afterAll(() => p?.stop());
+
+  const login = (user: string, password: string, station = '192.0.2.10') =>
+    radclient({
+      server: p.server,
+      secret: p.secret,
+      timeoutSec: 10,
+      attrs: {
+        'User-Name': quote(user),
+        'User-Password': quote(password),
+        'Calling-Station-Id': quote(station),
+      },
+    });
+
+  it('every SMS provider down and failmode: safe → Access-Accept on the password, logged as failmode_safe', async () => {
+    expect((await login('sam', 'sam-right-pw')).code).toBe('Access-Accept');
+    expect(p.audits().at(-1)).toMatchObject({ reason: 'failmode_safe' });
+    expect(p.logs.some((l) => l.event === 'sms_send_failed')).toBe(true);
+    // A wrong password is still a reject: failmode never skips the password.
+    expect((await login('sam', 'wrong')).code).toBe('Access-Reject');
+  });
+
+  it('after a full MFA login the same password from the same device is accepted without a code, inside the window only', async () => {
+    const code = oathCode(SEED, p.clock.now());
+    expect((await login('tina', `tina-right-pw${code}`)).code).toBe('Access-Accept');
+    expect(p.audits().at(-1)).toMatchObject({ reason: 'mfa_ok' });
+    expect((await login('tina', 'tina-right-pw')).code).toBe('Access-Accept');
+    expect(p.audits().at(-1)).toMatchObject({ reason: 'auth_cache' });
+    // Another device asks for the code again (auto mode: a challenge).
+    expect((await login('tina', 'tina-right-pw', '192.0.2.99')).code).toBe('Access-Challenge');
+    p.clock.advance(301_000);
+    expect((await login('tina', 'tina-right-pw')).code).toBe('Access-Challenge');
+  });
+});
