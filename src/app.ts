@@ -22,8 +22,9 @@ import { DropLog } from './server/drop-log.js';
 import { DuplicateCache } from './server/duplicate-cache.js';
 import { RadiusServer, type Runtime } from './server/radius-server.js';
 import { UdpListener } from './server/udp-listener.js';
-import { type Clock, cryptoRng, type Rng, systemClock } from './shared/clock.js';
+import { type Clock, cryptoRng, type Rng, systemClock, systemTimers, type Timers } from './shared/clock.js';
 import { MemoryAuthCache } from './state/auth-cache.js';
+import { MemoryOobWaiter } from './state/oob-waiter.js';
 import { ChallengeStore } from './state/challenge-store.js';
 import { Store } from './store/store.js';
 import { RadiusDirectory } from './upstream/radius-directory.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly rng?: Rng;
+  /** Timers for out-of-band waits (tests drive them with ManualTimers). */
+  readonly timers?: Timers;
   /** Re-reads the config for SIGHUP; throws an AppError when the file is invalid. */
   readonly reloadConfig?: () => LoadedConfig;
 }
@@ -100,8 +103,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // unlock, reset, token removal) empties it.
   const authCache = new MemoryAuthCache(clock, rng, () => store.externalVersion());
   // SMS providers are built once (SMPP binds): a change to `sms:` needs a restart.
+  // Replies from phones (two-way SMS), by sender: an SMPP deliver_sm or a webhook delivers here.
+  const replies = new MemoryOobWaiter<string>(opts.timers ?? systemTimers);
   const sms = config.sms
-    ? startSms(config.sms, { store, clock, rng, log, configFile: opts.loaded.file })
+    ? startSms(config.sms, { store, clock, rng, log, configFile: opts.loaded.file, replies })
     : undefined;
 
   const lockoutPolicy = (cfg: Readonly<Config>, previous: LockoutPolicy | undefined): LockoutPolicy =>

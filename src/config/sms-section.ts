@@ -26,6 +26,17 @@ export const smsSectionSchema = z
     /** Typed at the prompt instead of a code: a new code is sent ('' turns it off). */
     resend_keyword: z.string().max(20).default('resend'),
     resend_cooldown_sec: z.number().int().min(0).max(3600).default(30),
+    /**
+     * one_way: the code is typed at the Access-Challenge. two_way: the request is held until the
+     * user replies to the SMS with the code (SMPP deliver_sm); usable on concat clients too.
+     */
+    mode: z.enum(['one_way', 'two_way']).default('one_way'),
+    /** Two-way, when the wait ran out and the client can challenge. */
+    two_way_prompt: z
+      .string()
+      .min(1)
+      .max(500)
+      .default('Reply to the SMS sent to {phone} with the code and press Enter, or type the code here'),
   })
   .strict()
   .superRefine((s, ctx) => {

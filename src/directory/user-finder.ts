@@ -29,7 +29,11 @@ export function userAttributes(s: LdapSettings): string[] {
 /** Parses the login name, searches it as the service account, and builds the identity (no groups yet). */
 /** How login names are read for these settings: `DOMAIN\\user` for AD or when login domains are set. */
 export function loginRules(s: LdapSettings): LoginNameRules {
-  return { downLevel: s.flavour === 'ad' || s.loginDomains.length > 0, loginDomains: s.loginDomains, upnSuffixes: s.upnSuffixes };
+  return {
+    downLevel: s.flavour === 'ad' || s.loginDomains.length > 0,
+    loginDomains: s.loginDomains,
+    upnSuffixes: s.upnSuffixes,
+  };
 }
 
 export async function findUser(

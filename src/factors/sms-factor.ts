@@ -1,5 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Factor, FactorData, FactorResult, FactorStart, StepContext } from '../pipeline/ports.js';
+import type {
+  Factor,
+  FactorData,
+  FactorResult,
+  FactorStart,
+  StartContext,
+  StepContext,
+} from '../pipeline/ports.js';
 import { Reasons } from '../pipeline/reasons.js';
 import type { Identity } from '../pipeline/types.js';
 import type { Clock, Rng } from '../shared/clock.js';
@@ -7,6 +14,7 @@ import { maskForLog, maskForPrompt, normalisePhoneNumber, type PhoneNumber } fro
 import type { SmsBudgetPort } from '../sms/sms-budget.js';
 import { type CodeDigits, generateSmsCode } from '../sms/sms-code.js';
 import type { SmsSender } from '../sms/sms-sender.js';
+import type { OobWaiterPort } from '../state/oob-waiter.js';
 
 /** Where a user's phone number comes from: the directory's attribute, else an enrolment in the store. */
 export interface PhoneSource {
@@ -26,6 +34,10 @@ export interface SmsFactorOptions {
   readonly resendCooldownSec: number;
   /** ISO 3166 alpha-2: how national numbers (`0151 …`) in the directory are read. */
   readonly defaultCountry?: string;
+  /** Two-way: the request is held until the user replies to the SMS with the code. */
+  readonly twoWay: boolean;
+  /** Two-way, when the wait ran out and the client can challenge: `{phone}` is the masked number. */
+  readonly twoWayPrompt: string;
 }
 
 export interface SmsEvents {
@@ -42,10 +54,14 @@ export interface SmsFactorDeps {
   readonly rng: Rng;
   readonly options: SmsFactorOptions;
   readonly log: SmsEvents;
+  /** Replies from phones, keyed by the sender's E.164 number (two-way). */
+  readonly replies?: OobWaiterPort<string>;
 }
 
 /** Time kept for the answer to travel back to the gateway after the send. */
 const SEND_MARGIN_MS = 1000;
+/** Time kept after a two-way wait for the Access-Challenge (or reject) to reach the gateway. */
+const WAIT_MARGIN_MS = 1500;
 
 /**
  * One-way SMS by challenge (issue 10): after the password check, a code from the CSPRNG goes to
@@ -64,14 +80,61 @@ export class SmsFactor implements Factor {
     this.key = deps.rng.bytes(32);
   }
 
+  /** Two-way SMS needs no typing: a concat client (RRAS) can use it. */
+  get outOfBand(): boolean {
+    return this.deps.options.twoWay && this.deps.replies !== undefined;
+  }
+
   async isEnrolled(identity: Identity): Promise<boolean> {
     return (await this.number(identity)) !== undefined;
   }
 
-  async start(identity: Identity, ctx: StepContext): Promise<FactorStart> {
+  async start(identity: Identity, ctx: StartContext): Promise<FactorStart> {
     const n = await this.number(identity);
     if (!n) return { kind: 'unavailable', reason: Reasons.NOT_ENROLLED };
-    return this.send(identity.id, n, ctx);
+    const sent = await this.send(identity.id, n, ctx);
+    if (sent.kind !== 'prompt' || !this.outOfBand) return sent;
+    return this.awaitReply(identity.id, n, sent, ctx);
+  }
+
+  /**
+   * Two-way (issue 10 item 5): the request is held, inside the client's budget, until the phone
+   * replies. A reply with the code lets the user in; a wrong reply is a wrong code; when the budget
+   * runs out first, a client that can challenge gets one ("reply to the SMS or type the code here",
+   * either works), one that cannot gets `sms_timeout`.
+   */
+  private async awaitReply(
+    identityId: string,
+    n: PhoneNumber,
+    sent: FactorStart & { kind: 'prompt' },
+    ctx: StartContext,
+  ): Promise<FactorStart> {
+    const data = { ...sent.data!, twoWay: 1 };
+    const timeoutMs = ctx.deadline - this.deps.clock.now() - WAIT_MARGIN_MS;
+    if (timeoutMs > 0) {
+      const r = await this.deps.replies!.wait(n.e164, { timeoutMs, signal: ctx.signal });
+      if (r.kind === 'answered') return this.judgeReply(identityId, n, r.answer, data);
+      if (r.kind === 'aborted') return { kind: 'refused', reason: Reasons.SMS_TIMEOUT, counts: false };
+    }
+    if (!ctx.canChallenge) return { kind: 'refused', reason: Reasons.SMS_TIMEOUT, counts: false };
+    return {
+      kind: 'prompt',
+      prompt: this.deps.options.twoWayPrompt.replaceAll('{phone}', maskForPrompt(n)),
+      data,
+    };
+  }
+
+  private judgeReply(identityId: string, n: PhoneNumber, text: string, data: FactorData): FactorStart {
+    const typed = /\d{6,8}/.exec(text)?.[0] ?? '';
+    const ok = this.matches(typed, data);
+    this.deps.log.info(
+      { event: 'sms_reply', identity: identityId, from: maskForLog(n), matched: ok },
+      ok ? 'SMS reply with the code' : 'SMS reply without the right code',
+    );
+    if (!ok) return { kind: 'refused', reason: Reasons.BAD_CODE, counts: true };
+    if (this.deps.clock.now() > Number(data.expiresAt))
+      return { kind: 'refused', reason: Reasons.CODE_EXPIRED, counts: true };
+    return { kind: 'verified' };
   }
 
   async keyword(
@@ -80,6 +143,14 @@ export class SmsFactor implements Factor {
     data: FactorData | undefined,
     ctx: StepContext,
   ): Promise<FactorStart | undefined> {
+    // Two-way, at the fallback challenge: a reply that came in since counts as the answer, whatever
+    // was typed here (an empty line included); a typed code is checked by verify().
+    if (data?.twoWay && this.deps.replies) {
+      const n = normalisePhoneNumber(String(data.to));
+      const late = n.ok ? await this.deps.replies.wait(n.value.e164, { timeoutMs: 0 }) : undefined;
+      if (n.ok && late?.kind === 'answered') return this.judgeReply(identity.id, n.value, late.answer, data);
+      if (text.trim() === '') return { kind: 'refused', reason: Reasons.MISSING_CODE, counts: false };
+    }
     const word = this.deps.options.resendKeyword;
     if (!word || !data || text.toLowerCase() !== word.toLowerCase()) return undefined;
     const n = normalisePhoneNumber(String(data.to));
@@ -115,10 +186,7 @@ export class SmsFactor implements Factor {
     if (!data || typeof data.digest !== 'string') return { kind: 'bad_code' };
     const typed = code.trim();
     if (!/^\d{6,8}$/.test(typed)) return { kind: 'bad_code' };
-    const expected = Buffer.from(data.digest, 'base64');
-    const got = this.digest(typed);
-    const match = expected.length === got.length && timingSafeEqual(expected, got);
-    if (!match) return { kind: 'bad_code' };
+    if (!this.matches(typed, data)) return { kind: 'bad_code' };
     if (this.deps.clock.now() > Number(data.expiresAt)) return { kind: 'expired' };
     return { kind: 'ok' };
   }
@@ -191,6 +259,13 @@ export class SmsFactor implements Factor {
         expiresAt: now + options.codeTtlSec * 1000,
       },
     };
+  }
+
+  private matches(typed: string, data: FactorData): boolean {
+    if (typeof data.digest !== 'string' || !/^\d{6,8}$/.test(typed)) return false;
+    const expected = Buffer.from(data.digest, 'base64');
+    const got = this.digest(typed);
+    return expected.length === got.length && timingSafeEqual(expected, got);
   }
 
   private prompt(n: PhoneNumber): string {

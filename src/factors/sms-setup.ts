@@ -6,7 +6,8 @@ import { allowedCountries } from '../sms/budget-schema.js';
 import { buildSenders } from '../sms/build-senders.js';
 import { FailoverSender } from '../sms/failover-sender.js';
 import { SmsBudget } from '../sms/sms-budget.js';
-import type { SmsLog } from '../sms/sms-sender.js';
+import type { InboundSms, SmsLog } from '../sms/sms-sender.js';
+import type { OobWaiterPort } from '../state/oob-waiter.js';
 import type { Store } from '../store/store.js';
 import { type PhoneSource, SmsFactor } from './sms-factor.js';
 
@@ -36,6 +37,8 @@ export function startSms(
     readonly rng: Rng;
     readonly log: SmsLog;
     readonly configFile: string;
+    /** Replies from phones (two-way): every inbound SMS is delivered here, keyed by its sender. */
+    readonly replies?: OobWaiterPort<string>;
   },
 ): SmsRuntime {
   const senders = buildSenders(
@@ -46,6 +49,9 @@ export function startSms(
       configFile: deps.configFile,
       // Secret and CA files named in the config are relative to the config file.
       baseDir: dirname(resolve(deps.configFile)),
+      ...(deps.replies
+        ? { onInbound: (sms: InboundSms) => void deps.replies!.deliver(sms.from, sms.text) }
+        : {}),
     },
   );
   const sender = new FailoverSender(senders, {
@@ -73,7 +79,10 @@ export function startSms(
       resendKeyword: cfg.resend_keyword,
       resendCooldownSec: cfg.resend_cooldown_sec,
       ...(cfg.default_country ? { defaultCountry: cfg.default_country } : {}),
+      twoWay: cfg.mode === 'two_way',
+      twoWayPrompt: cfg.two_way_prompt,
     },
+    ...(deps.replies ? { replies: deps.replies } : {}),
   });
   return { factor, close: () => Promise.all(senders.map((s) => s.close())).then(() => undefined) };
 }

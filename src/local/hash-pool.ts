@@ -37,9 +37,12 @@ export class HashPool implements PasswordVerifier {
     const url = new URL(source ? './hash-worker.ts' : './hash-worker.js', import.meta.url);
     // From TypeScript sources (tests), the worker registers the tsx loader before loading itself.
     const w = source
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, {
-          eval: true,
-        })
+      ? new Worker(
+          `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
+          {
+            eval: true,
+          },
+        )
       : new Worker(url);
     w.on('message', (a: HashAnswer) => {
       const p = this.pending.get(a.id);
@@ -75,7 +78,12 @@ export class HashPool implements PasswordVerifier {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // A copy: the caller's Buffer may be a slice of a pooled packet buffer.
-      worker.postMessage({ id, op: job.op, password: new Uint8Array(job.password), encoded: job.encoded } satisfies HashJob);
+      worker.postMessage({
+        id,
+        op: job.op,
+        password: new Uint8Array(job.password),
+        encoded: job.encoded,
+      } satisfies HashJob);
     });
   }
 
@@ -86,7 +94,8 @@ export class HashPool implements PasswordVerifier {
   }
 
   private failAll(): void {
-    for (const p of this.pending.values()) p.reject(new AppError(ErrorCodes.STORE, 'password hashing thread stopped'));
+    for (const p of this.pending.values())
+      p.reject(new AppError(ErrorCodes.STORE, 'password hashing thread stopped'));
     this.pending.clear();
   }
 }

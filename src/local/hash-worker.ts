@@ -16,7 +16,9 @@ export interface HashJob {
   readonly encoded?: string;
 }
 
-export type HashAnswer = { readonly id: number; readonly ok: true; readonly match: boolean } | { readonly id: number; readonly ok: false; readonly error: string };
+export type HashAnswer =
+  | { readonly id: number; readonly ok: true; readonly match: boolean }
+  | { readonly id: number; readonly ok: false; readonly error: string };
 
 /**
  * nice 10: the CFS weight is 110 against the event loop's 1024, so the loop wins ~90 % of a shared
@@ -43,7 +45,12 @@ parentPort?.on('message', (job: HashJob) => {
       return;
     }
     const d = decodePasswordHash(job.encoded ?? '');
-    const c = scryptSync(pw, d.salt, d.hash.length, { N: d.params.N, r: d.params.r, p: d.params.p, maxmem: 256 * d.params.N * d.params.r });
+    const c = scryptSync(pw, d.salt, d.hash.length, {
+      N: d.params.N,
+      r: d.params.r,
+      p: d.params.p,
+      maxmem: 256 * d.params.N * d.params.r,
+    });
     parentPort!.postMessage({ id: job.id, ok: true, match: timingSafeEqual(c, d.hash) } satisfies HashAnswer);
   } catch (e) {
     parentPort!.postMessage({ id: job.id, ok: false, error: (e as Error).message } satisfies HashAnswer);

@@ -4,7 +4,14 @@ import { Attempt } from './attempt.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { PendingChallenge, StepContext } from './ports.js';
 import { type ReasonCode, Reasons } from './reasons.js';
-import { issueChallenge, noFactorNeeded, promptFor, startFactor, verifyCode } from './steps/factor-step.js';
+import {
+  finishStart,
+  issueChallenge,
+  noFactorNeeded,
+  startContext,
+  startFactor,
+  verifyCode,
+} from './steps/factor-step.js';
 import { type PrimaryStepResult, primaryStep } from './steps/primary-step.js';
 import type { Decision, ReplyAttribute } from './types.js';
 
@@ -114,10 +121,15 @@ export class AccessPipeline {
       if (d.kind === 'accept' && cache && token) await cache.port.remember(cache.key, token, cache.ttlMs);
       return out(d, p.mode, rule);
     }
-    if (req.client.mfaMode === 'concat' && p.mode !== 'upstream-answer')
-      return out(reject(Reasons.MISSING_CODE, p.identity.id), p.mode, rule);
+    // A concat client cannot show a challenge: only a factor answered out of band (two-way SMS) can
+    // still start; without one the code is missing.
+    const usable =
+      req.client.mfaMode === 'concat' && p.mode !== 'upstream-answer'
+        ? p.enrolled.filter((f) => f.outOfBand === true)
+        : p.enrolled;
+    if (usable.length === 0) return out(reject(Reasons.MISSING_CODE, p.identity.id), p.mode, rule);
     return out(
-      await startFactor(this.deps, req, p.identity, p.enrolled, attributes, p.policy, ctx, token),
+      await startFactor(this.deps, req, p.identity, usable, attributes, p.policy, ctx, token),
       p.mode,
       rule,
     );
@@ -192,24 +204,26 @@ export class AccessPipeline {
     ctx: StepContext,
     attempt: Attempt,
   ): Promise<Decision> {
-    if (!code) return reject(Reasons.MISSING_CODE, c.identityId);
     const factor = this.deps.factors.get(c.kind);
     if (!factor) return reject(Reasons.INTERNAL_ERROR, c.identityId);
+    // A keyword first (`resend`; for two-way SMS an empty answer: "I replied to the SMS").
     if (factor.keyword) {
       const identity = { id: c.identityId, loginName: req.userName };
-      const prompt = promptFor(this.deps, req, factor.kind);
-      const again = await factor.keyword(identity, code, c.factorData, { ...ctx, prompt });
-      if (again?.kind === 'unavailable') return reject(again.reason as ReasonCode, c.identityId);
+      const again = await factor.keyword(
+        identity,
+        code,
+        c.factorData,
+        startContext(this.deps, req, factor, ctx),
+      );
       if (again) {
-        return issueChallenge(this.deps, req, c.identityId, {
-          kind: factor.kind,
+        return finishStart(this.deps, req, c.identityId, factor, again, {
           attributes: c.attributes,
-          prompt: again.prompt,
-          ...(again.data ? { factorData: again.data } : {}),
           ...(c.rule !== undefined ? { rule: c.rule } : {}),
+          ...(c.authCacheToken ? { authCacheToken: c.authCacheToken } : {}),
         });
       }
     }
+    if (!code) return reject(Reasons.MISSING_CODE, c.identityId);
     if (!(await attempt.admit(c.identityId))) return reject(Reasons.USER_LOCKED_OUT, c.identityId);
     const d = await verifyCode(
       this.deps,

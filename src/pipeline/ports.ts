@@ -36,7 +36,18 @@ export type FactorStart =
    */
   | { readonly kind: 'prompt'; readonly prompt: string; readonly data?: FactorData }
   /** The factor's service could not start (every SMS provider failed, a budget tripped). */
-  | { readonly kind: 'unavailable'; readonly reason: string };
+  | { readonly kind: 'unavailable'; readonly reason: string }
+  /** Answered out of band while the request was held (a reply to the SMS, a push approval). */
+  | { readonly kind: 'verified' }
+  /** Answered out of band, wrongly (a wrong code in the reply), or not in time where no challenge is possible. */
+  | { readonly kind: 'refused'; readonly reason: string; readonly counts: boolean };
+
+/** What a factor's start (and keyword) hook is told about the login. */
+export interface StartContext extends StepContext {
+  readonly prompt: string;
+  /** The client can show an Access-Challenge (not `concat`): a wait that runs out can fall back to one. */
+  readonly canChallenge: boolean;
+}
 
 /**
  * A second factor as a plug-in (`totp`, later `sms`, `push`): the same lifecycle for each. The
@@ -49,7 +60,9 @@ export interface Factor {
   /** Lengths of the codes this factor accepts typed after the password (concat mode). */
   readonly codeLengths: readonly number[];
   isEnrolled(identity: Identity): Promise<boolean>;
-  start(identity: Identity, ctx: StepContext & { readonly prompt: string }): Promise<FactorStart>;
+  start(identity: Identity, ctx: StartContext): Promise<FactorStart>;
+  /** True when the factor can be answered without typing (two-way SMS, push): usable on concat clients. */
+  readonly outOfBand?: boolean;
   /** `data` is what `start` kept with the State, when the code answers a challenge. */
   verify(identityId: string, code: string, ctx: StepContext, data?: FactorData): Promise<FactorResult>;
   /** Verifies without consuming (auto mode decides whether trailing digits are a code). */
@@ -63,7 +76,7 @@ export interface Factor {
     identity: Identity,
     text: string,
     data: FactorData | undefined,
-    ctx: StepContext & { readonly prompt: string },
+    ctx: StartContext,
   ): Promise<FactorStart | undefined>;
 }
 

@@ -55,6 +55,8 @@ export class MemoryOobWaiter<T> implements OobWaiterPort<T> {
       return { kind: 'answered', answer: kept.answer };
     }
     if (o.signal?.aborted) return { kind: 'aborted' };
+    // A look without waiting (was there an answer already?).
+    if (o.timeoutMs <= 0) return { kind: 'timeout' };
     // Refuse rather than grow without bound: the caller falls back as on a timeout.
     if (this.size >= this.opts.maxWaits) return { kind: 'timeout' };
     return new Promise((resolve) => {

@@ -6,7 +6,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { type RunningApp, startApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { ManualClock } from '../../src/shared/clock.js';
+import { ManualClock, ManualTimers } from '../../src/shared/clock.js';
 import { hashPassword } from '../../src/store/password-hash.js';
 import { base32Decode } from '../../src/factors/totp.js';
 import { freeUdpPort } from './ports.js';
@@ -18,6 +18,8 @@ export interface InProcessProxy {
   readonly server: string;
   readonly secret: string;
   readonly clock: ManualClock;
+  /** Timers on the same clock: `timers.advance(ms)` fires the out-of-band waits that fall due. */
+  readonly timers: ManualTimers;
   readonly logs: Array<Record<string, unknown>>;
   readonly dir: string;
   addUser(name: string, password: string, opts?: { exempt?: boolean; totpBase32?: string }): Promise<void>;
@@ -63,13 +65,15 @@ export async function startInProcess(
   });
   const clock = new ManualClock(opts.startMs ?? Date.UTC(2026, 0, 15, 12, 0, 0));
   const log = createLogger({ level: 'debug', destination });
-  const app = await startApp({ loaded, log, clock });
+  const timers = new ManualTimers(clock);
+  const app = await startApp({ loaded, log, clock, timers });
   return {
     app,
     port,
     server: `127.0.0.1:${port}`,
     secret,
     clock,
+    timers,
     logs,
     dir,
     async addUser(name, password, o = {}) {

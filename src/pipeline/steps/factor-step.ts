@@ -1,6 +1,6 @@
 import type { AccessRequest } from '../access-request.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
-import type { Factor, FactorData, PolicyOutcome, StepContext } from '../ports.js';
+import type { Factor, FactorData, FactorStart, PolicyOutcome, StartContext, StepContext } from '../ports.js';
 import { type ReasonCode, Reasons } from '../reasons.js';
 import type { Decision, Identity, ReplyAttribute } from '../types.js';
 import type { TypedCode } from './primary-step.js';
@@ -77,16 +77,13 @@ export async function startFactor(
   // down, a budget tripped) gives way to the next enrolled one.
   let reason: ReasonCode = Reasons.INTERNAL_ERROR;
   for (const factor of enrolled) {
-    const started = await factor.start(identity, { ...ctx, prompt: promptFor(deps, req, factor.kind) });
+    const started = await factor.start(identity, startContext(deps, req, factor, ctx));
     if (started.kind === 'unavailable') {
       reason = started.reason as ReasonCode;
       continue;
     }
-    return issueChallenge(deps, req, identity.id, {
-      kind: factor.kind,
+    return finishStart(deps, req, identity.id, factor, started, {
       attributes,
-      prompt: started.prompt,
-      ...(started.data ? { factorData: started.data } : {}),
       ...(policy.rule !== undefined ? { rule: policy.rule } : {}),
       ...(authCacheToken ? { authCacheToken } : {}),
     });
@@ -98,6 +95,55 @@ export async function startFactor(
     return { kind: 'accept', reason: Reasons.FAILMODE_SAFE, attributes, identityId: identity.id };
   }
   return reject(reason, identity.id);
+}
+
+export function startContext(
+  deps: PipelineDeps,
+  req: AccessRequest,
+  factor: Factor,
+  ctx: StepContext,
+): StartContext {
+  return { ...ctx, prompt: promptFor(deps, req, factor.kind), canChallenge: req.client.mfaMode !== 'concat' };
+}
+
+/**
+ * What a factor's start (or keyword) said, as a decision: ask by Access-Challenge, accept an
+ * out-of-band answer, or refuse.
+ */
+export async function finishStart(
+  deps: PipelineDeps,
+  req: AccessRequest,
+  identityId: string,
+  factor: Factor,
+  started: FactorStart,
+  c: {
+    readonly attributes: readonly ReplyAttribute[];
+    readonly rule?: string;
+    readonly authCacheToken?: string;
+  },
+): Promise<Decision> {
+  switch (started.kind) {
+    case 'prompt':
+      return issueChallenge(deps, req, identityId, {
+        kind: factor.kind,
+        attributes: c.attributes,
+        prompt: started.prompt,
+        ...(started.data ? { factorData: started.data } : {}),
+        ...(c.rule !== undefined ? { rule: c.rule } : {}),
+        ...(c.authCacheToken ? { authCacheToken: c.authCacheToken } : {}),
+      });
+    case 'verified':
+      await deps.lockout.recordSuccess(identityId);
+      return { kind: 'accept', reason: Reasons.MFA_OK, attributes: c.attributes, identityId };
+    case 'refused':
+      if (started.counts) {
+        await deps.lockout.recordFailure(identityId);
+        await deps.authCache?.forget(identityId);
+      }
+      return reject(started.reason as ReasonCode, identityId);
+    case 'unavailable':
+      return reject(started.reason as ReasonCode, identityId);
+  }
 }
 
 /** The client's own prompt applies to codes from an app; other factors word their own. */
