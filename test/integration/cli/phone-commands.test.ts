@@ -171,3 +171,15 @@ describe('phone commands and the sms: section', () => {
     }
   });
 });
+
+describe('user remove and the phone enrolment', () => {
+  it('user remove takes the phone enrolment with it (a later user of the same name would get it)', async () => {
+    const file = config(SMS());
+    const run = (args: string[], stdin?: string) => cli([...args, '--config', file], stdin ? { stdin } : {});
+    expect((await run(['user', 'add', 'dora', '--password-stdin'], 'dora-pw-1234\n')).code).toBe(0);
+    expect((await run(['phone', 'set', 'dora', PHONE])).code).toBe(0);
+    const removed = await run(['user', 'remove', 'Dora']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(JSON.parse((await run(['phone', 'list', '--json'])).stdout)).toEqual([]);
+  });
+});
