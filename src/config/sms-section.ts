@@ -6,6 +6,10 @@ import { smsSchema } from '../sms/sms-schema.js';
  * `sms:` in the config file: the providers (src/sms/sms-schema.ts), where SMS may go and how many
  * (src/sms/budget-schema.ts), and how the SMS factor asks (issue 10, one-way SMS by challenge).
  */
+/** Where a user's number is looked for, in order: an enrolment in the store, the directory's mobile, its phone. */
+export const PHONE_SOURCES = ['store', 'mobile', 'phone'] as const;
+export type PhoneSourceName = (typeof PHONE_SOURCES)[number];
+
 export const smsSectionSchema = z
   .object({
     providers: smsSchema.shape.providers,
@@ -37,6 +41,15 @@ export const smsSectionSchema = z
       .min(1)
       .max(500)
       .default('Reply to the SMS sent to {phone} with the code and press Enter, or type the code here'),
+    /**
+     * The first of these that holds a number is used. `mobile` and `phone` are the directory
+     * attributes `directory.attributes.mobile` / `.phone` name; `store` is `phone set`'s enrolment.
+     */
+    phone_sources: z
+      .array(z.enum(PHONE_SOURCES))
+      .min(1)
+      .refine((l) => new Set(l).size === l.length, { message: 'each source may be listed once' })
+      .default([...PHONE_SOURCES]),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import type { SmsSectionConfig } from '../config/sms-section.js';
+import { PHONE_SOURCES, type PhoneSourceName, type SmsSectionConfig } from '../config/sms-section.js';
 import type { Identity } from '../pipeline/types.js';
 import type { Clock, Rng } from '../shared/clock.js';
 import { allowedCountries } from '../sms/budget-schema.js';
@@ -12,13 +12,29 @@ import type { Store } from '../store/store.js';
 import { type PhoneSource, SmsFactor } from './sms-factor.js';
 
 /**
- * The phone a code goes to: an enrolment in the store wins (the user or an admin chose it), else
- * the directory's mobile, else its telephone number (see `directory.attributes`).
+ * The phone a code goes to: the first of `sms.phone_sources` that holds a number. By default an
+ * enrolment in the store wins (the user or an admin chose it), else the directory's mobile, else
+ * its telephone number (see `directory.attributes`). A source left out is never read, so
+ * `[store]` keeps numbers that happen to be in the directory from receiving codes.
  */
-export function phoneSource(store: Store): PhoneSource {
+export function phoneSource(store: Store, sources: readonly PhoneSourceName[] = PHONE_SOURCES): PhoneSource {
+  const read = (s: PhoneSourceName, identity: Identity): string | undefined => {
+    switch (s) {
+      case 'store':
+        return store.phones.get(identity.id);
+      case 'mobile':
+        return identity.mobile;
+      case 'phone':
+        return identity.phone;
+    }
+  };
   return {
     async phoneFor(identity: Identity) {
-      return store.phones.get(identity.id) ?? identity.mobile ?? identity.phone;
+      for (const s of sources) {
+        const raw = read(s, identity);
+        if (raw !== undefined && raw.trim() !== '') return raw;
+      }
+      return undefined;
     },
   };
 }
@@ -67,7 +83,7 @@ export function startSms(
   const factor = new SmsFactor({
     sender,
     budget,
-    phones: phoneSource(deps.store),
+    phones: phoneSource(deps.store, cfg.phone_sources),
     clock: deps.clock,
     rng: deps.rng,
     log: deps.log,

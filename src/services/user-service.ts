@@ -53,5 +53,7 @@ export class UserService {
     if (!user) throw new AppError(ErrorCodes.USER_NOT_FOUND, `no user named '${name}'`, { name });
     store.users.remove(user.name);
     store.tokens.remove(identityKey(user.name));
+    // A phone left behind would reach whoever is added under this name next.
+    store.phones.remove(identityKey(user.name));
   }
 }

@@ -27,6 +27,12 @@ export const ErrorCodes = {
   USAGE: 'MFA_ERR_USAGE',
   /** A file operation failed unexpectedly (permissions, a full or read-only disk). */
   FILE_ACCESS: 'MFA_ERR_FILE_ACCESS',
+  /** `phone set` under a config without an `sms:` section (no SMS could ever be sent). */
+  SMS_NOT_CONFIGURED: 'MFA_ERR_SMS_NOT_CONFIGURED',
+  /** `phone set`: the number is not a mobile number, or its country is not in `sms.allowed_countries`. */
+  PHONE_INVALID: 'MFA_ERR_PHONE_INVALID',
+  /** `phone remove`: no number is enrolled in the store for that user. */
+  PHONE_NOT_FOUND: 'MFA_ERR_PHONE_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -129,6 +129,8 @@ export async function startProxy(opts: {
   configYaml?: (p: { port: number; secret: string; dataDir: string }) => string;
   clientExtra?: string;
   secret?: string;
+  /** Flags for node before the script, e.g. `--jitless` as the appliance runs it. */
+  nodeFlags?: readonly string[];
 }): Promise<ProxyHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'mfa-proxy-'));
   const port = await freeUdpPort();
@@ -154,7 +156,7 @@ export async function startProxy(opts: {
     ].join('\n');
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, yaml);
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], {
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), CLI, 'serve', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const handle = new ProxyHandle(child, dir, configFile, port, secret);
