@@ -26,6 +26,8 @@ import { type Clock, cryptoRng, type Rng, systemClock } from './shared/clock.js'
 import { ChallengeStore } from './state/challenge-store.js';
 import { Store } from './store/store.js';
 import { RadiusDirectory } from './upstream/radius-directory.js';
+import { maskPhone } from './sms/mask.js';
+import { type HttpRuntime, startHttp } from './web/start-http.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -176,6 +178,29 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     challenges.close();
     throw e;
   }
+  // The HTTPS listener (Twilio's inbound webhook): replies are only logged until two-way SMS is wired.
+  let http: HttpRuntime | undefined;
+  try {
+    http = config.http
+      ? await startHttp(config.http, {
+          clock,
+          log,
+          configFile: opts.loaded.file,
+          onInbound: (m) =>
+            log.info(
+              { event: 'sms_inbound', provider: m.provider, from: maskPhone(m.from) },
+              'reply SMS received (two-way SMS is not wired yet: ignored)',
+            ),
+        })
+      : undefined;
+  } catch (e) {
+    await Promise.all([...listeners.map((x) => x.close()), accounting?.stop()]);
+    await primary.close();
+    await sms?.close();
+    store.close();
+    challenges.close();
+    throw e;
+  }
   const stats = new StatsReporter(counters, log, () => ({
     pending_challenges: challenges.size,
     duplicate_cache: duplicates.size,
@@ -183,6 +208,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     ...(accounting
       ? { ...accounting.server.counters.snapshot(), acct_sessions: accounting.sessions.size }
       : {}),
+    ...http?.counters(),
   }), drops);
   stats.start(config.log.stats_interval_sec);
   log.info(
@@ -246,6 +272,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     async stop(): Promise<void> {
       // Stop taking requests, answer those in flight, then close the sockets.
       for (const l of listeners) l.pause();
+      await http?.close();
       server.cancelWaits();
       await Promise.all([server.drain(), accounting?.stop()]);
       await Promise.all(listeners.map((l) => l.close()));
