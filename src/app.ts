@@ -186,6 +186,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
           clock,
           log,
           configFile: opts.loaded.file,
+          dataDir: config.data_dir,
           onInbound: (m) =>
             log.info(
               { event: 'sms_inbound', provider: m.provider, from: maskPhone(m.from) },

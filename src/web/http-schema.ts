@@ -61,7 +61,7 @@ export const httpSchema = z
     listen: z
       .array(z.object({ address: ipAddress, port: port.default(8443) }).strict())
       .min(1, 'expected at least one address to listen on, e.g. [{ address: 0.0.0.0 }]'),
-    /** PEM: the certificate (chain) and its private key; both or neither. */
+    /** PEM: the certificate (chain) and its private key; both or neither (then self-signed, in data_dir/http/). */
     cert_file: filePath.optional(),
     key_file: filePath.optional(),
     /** What external services (Twilio) are told; signatures are checked against it + the route path. */
@@ -85,13 +85,6 @@ export const httpSchema = z
         path: ['cert_file'],
         message:
           'missing: key_file is set, so cert_file (its certificate, PEM) is needed too: both or neither',
-      });
-    else if (!cert && !key)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cert_file'],
-        message:
-          'missing: set cert_file and key_file (PEM); a self-signed certificate made at first start is not available yet',
       });
     if (h.twilio_webhook !== undefined && h.public_url === undefined)
       ctx.addIssue({

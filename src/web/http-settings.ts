@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import type { HttpConfig } from './http-schema.js';
+import { ensureSelfSigned, fingerprint256 } from './self-signed.js';
 
 /**
  * The `http:` section's files, read once at start (relative paths are relative to the config
@@ -15,11 +16,15 @@ export interface HttpSettings {
   /** public_url without a trailing slash. */
   readonly publicUrl: string | undefined;
   readonly twilio: { readonly path: string; readonly authToken: string } | undefined;
+  /** SHA-256 of the certificate, for the log (what a browser or an admin compares). */
+  readonly fingerprint: string;
+  /** Set when no cert_file/key_file are configured: where the self-signed one is, and if it is new. */
+  readonly selfSigned: { readonly certFile: string; readonly generated: boolean } | undefined;
 }
 
 export function readHttpSettings(
   cfg: HttpConfig,
-  opts: { configFile: string; baseDir: string },
+  opts: { configFile: string; baseDir: string; dataDir: string; openssl?: string },
 ): HttpSettings {
   const where = `${opts.configFile}: `;
   const read = (key: string, file: string): string => {
@@ -49,9 +54,20 @@ export function readHttpSettings(
       });
     return text;
   };
-  // The schema guarantees both files (a self-signed certificate is not made yet).
-  const cert = read('cert_file', cfg.cert_file ?? '');
-  const key = read('key_file', cfg.key_file ?? '');
+  // The schema allows both files or neither; neither means the self-signed pair in data_dir/http/.
+  const self =
+    cfg.cert_file === undefined || cfg.key_file === undefined
+      ? ensureSelfSigned(
+          join(opts.dataDir, 'http'),
+          [
+            ...(cfg.public_url ? [new URL(cfg.public_url).hostname.replace(/^\[|\]$/g, '')] : []),
+            ...cfg.listen.map((l) => l.address),
+          ],
+          { where, ...(opts.openssl ? { openssl: opts.openssl } : {}) },
+        )
+      : undefined;
+  const cert = read('cert_file', self?.certFile ?? cfg.cert_file ?? '');
+  const key = read('key_file', self?.keyFile ?? cfg.key_file ?? '');
   try {
     // Fails here, with the keys named, rather than at the first TLS handshake.
     createSecureContext({ cert, key });
@@ -75,5 +91,7 @@ export function readHttpSettings(
     key,
     publicUrl: cfg.public_url?.replace(/\/+$/, ''),
     twilio: tw ? { path: tw.path, authToken } : undefined,
+    fingerprint: fingerprint256(cert),
+    selfSigned: self ? { certFile: self.certFile, generated: self.generated } : undefined,
   };
 }

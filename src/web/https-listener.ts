@@ -28,6 +28,8 @@ export interface HttpsListenerOptions {
   readonly log: HttpLog;
   /** Bytes; a larger body gets 413 before it is read to the end. Default 16 KiB. */
   readonly bodyLimit?: number;
+  /** Added to the `http_listening` line (the certificate's fingerprint). */
+  readonly logFields?: Readonly<Record<string, unknown>>;
   /** How long close() lets requests in flight finish before their connections are cut. */
   readonly closeGraceMs?: number;
 }
@@ -178,6 +180,7 @@ export async function startHttpsListener(opts: HttpsListenerOptions): Promise<Ht
         isIPv6(a.address) ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`,
       ),
       routes: opts.routes.map((r) => `${r.method} ${r.path}`),
+      ...opts.logFields,
     },
     'HTTPS listener started',
   );

@@ -25,6 +25,8 @@ export async function startHttp(
     readonly clock: Clock;
     readonly log: HttpLog & { warn(obj: object, msg: string): void };
     readonly configFile: string;
+    /** Where a self-signed certificate is kept when no cert_file/key_file are configured. */
+    readonly dataDir: string;
     /** A reply SMS that arrived by a provider's webhook (signature verified). */
     readonly onInbound: (sms: InboundSms) => void;
   },
@@ -32,7 +34,17 @@ export async function startHttp(
   const settings = readHttpSettings(cfg, {
     configFile: deps.configFile,
     baseDir: dirname(resolve(deps.configFile)),
+    dataDir: deps.dataDir,
   });
+  if (settings.selfSigned?.generated)
+    deps.log.warn(
+      {
+        event: 'http_certificate_generated',
+        file: settings.selfSigned.certFile,
+        fingerprint: settings.fingerprint,
+      },
+      `made a self-signed certificate for the HTTPS listener; SHA-256 fingerprint ${settings.fingerprint}`,
+    );
   const twilio =
     settings.twilio && settings.publicUrl !== undefined
       ? new TwilioWebhookRoute({
@@ -51,6 +63,10 @@ export async function startHttp(
     key: settings.key,
     routes,
     log: deps.log,
+    logFields: {
+      fingerprint: settings.fingerprint,
+      ...(settings.selfSigned ? { self_signed: settings.selfSigned.certFile } : {}),
+    },
   });
   return {
     addresses: listener.addresses,

@@ -57,6 +57,7 @@ beforeAll(async () => {
     clock,
     log,
     configFile: join(dir, 'config.yaml'),
+    dataDir: join(dir, 'data'),
     onInbound: (m) => inbound.push(m),
   });
 });

@@ -37,10 +37,9 @@ describe('http: config', () => {
     );
   });
 
-  it('neither is refused for now, naming both (no self-signed certificate yet)', () => {
-    expect(refusal()).toMatch(
-      /http\.cert_file: missing: set cert_file and key_file \(PEM\); a self-signed certificate .* not available yet/,
-    );
+  it('neither is accepted: a self-signed certificate is made at start', () => {
+    expect(parse().config.http).toMatchObject({ listen: [{ address: '127.0.0.1', port: 8443 }] });
+    expect(parse().config.http?.cert_file).toBeUndefined();
   });
 
   it('the defaults: port 8443, webhook path /sms/twilio', () => {
@@ -121,7 +120,7 @@ describe('http: files, read once at start', () => {
       twilio_webhook: { auth_token_file: 'token' },
       ...over,
     });
-  const opts = () => ({ configFile: join(dir, 'config.yaml'), baseDir: dir });
+  const opts = () => ({ configFile: join(dir, 'config.yaml'), baseDir: dir, dataDir: join(dir, 'data') });
 
   it('relative to the config file; the token trimmed; public_url without its trailing slash', () => {
     const s = readHttpSettings(cfg({}), opts());
