@@ -25,6 +25,7 @@ const PATH = '/sms/twilio';
 let dir: string;
 let pki: TestPki;
 let port: number;
+let port6: number;
 let http: HttpRuntime;
 const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
 const inbound: InboundSms[] = [];
@@ -46,8 +47,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'key.pem'), pki.keyPem);
   writeFileSync(join(dir, 'twilio-token'), `${TOKEN}\n`);
   port = await freeTcpPort();
+  port6 = await freeTcpPort('::1');
   const cfg = httpSchema.parse({
-    listen: [{ address: '127.0.0.1', port }],
+    listen: [
+      { address: '127.0.0.1', port },
+      { address: '::1', port: port6 },
+    ],
     cert_file: 'cert.pem',
     key_file: 'key.pem',
     public_url: `${PUBLIC}/`,
@@ -114,6 +119,22 @@ describe('the HTTPS listener and the Twilio webhook', () => {
     });
     expect(JSON.stringify(lines)).not.toContain('4711');
     expect(JSON.stringify(lines)).not.toContain('15112345678');
+  });
+
+  it('every listen address serves the same routes (IPv6 too)', async () => {
+    expect(lines.find((l) => l.event === 'http_listening')).toMatchObject({
+      listen: [`127.0.0.1:${port}`, `[::1]:${port6}`],
+      routes: ['POST /sms/twilio'],
+    });
+    const form = twilioInboundForm('+4915112345678', 'V6');
+    const r = await postForm(
+      `https://[::1]:${port6}${PATH}`,
+      form,
+      { 'X-Twilio-Signature': twilioSign(TOKEN, `${PUBLIC}${PATH}`, form) },
+      pki.caPem,
+    );
+    expect(r.status).toBe(200);
+    expect(inbound.at(-1)?.text).toBe('V6');
   });
 
   it('a query string in the URL given to Twilio is part of what is signed', async () => {
