@@ -28,6 +28,8 @@ import { MemoryOobWaiter } from './state/oob-waiter.js';
 import { ChallengeStore } from './state/challenge-store.js';
 import { Store } from './store/store.js';
 import { RadiusDirectory } from './upstream/radius-directory.js';
+import { maskPhone } from './sms/mask.js';
+import { type HttpRuntime, startHttp } from './web/start-http.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -188,6 +190,32 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     challenges.close();
     throw e;
   }
+  // The HTTPS listener (Twilio's inbound webhook): a reply answers the login waiting on its number.
+  let http: HttpRuntime | undefined;
+  try {
+    http = config.http
+      ? await startHttp(config.http, {
+          clock,
+          log,
+          configFile: opts.loaded.file,
+          dataDir: config.data_dir,
+          onInbound: (m) => {
+            log.info(
+              { event: 'sms_inbound', provider: m.provider, from: maskPhone(m.from) },
+              'reply SMS received',
+            );
+            void replies.deliver(m.from, m.text);
+          },
+        })
+      : undefined;
+  } catch (e) {
+    await Promise.all([...listeners.map((x) => x.close()), accounting?.stop()]);
+    await primary.close();
+    await sms?.close();
+    store.close();
+    challenges.close();
+    throw e;
+  }
   const stats = new StatsReporter(
     counters,
     log,
@@ -198,6 +226,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       ...(accounting
         ? { ...accounting.server.counters.snapshot(), acct_sessions: accounting.sessions.size }
         : {}),
+      ...http?.counters(),
     }),
     drops,
   );
@@ -263,6 +292,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     async stop(): Promise<void> {
       // Stop taking requests, answer those in flight, then close the sockets.
       for (const l of listeners) l.pause();
+      await http?.close();
       server.cancelWaits();
       await Promise.all([server.drain(), accounting?.stop()]);
       await Promise.all(listeners.map((l) => l.close()));

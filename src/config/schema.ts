@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ldapDirectorySchema } from '../directory/ldap-schema.js';
 import { policySchema } from '../policy/policy-schema.js';
 import { smsSectionSchema } from './sms-section.js';
+import { httpSchema } from '../web/http-schema.js';
 import { radiusDirectorySchema } from '../upstream/radius-schema.js';
 
 /**
@@ -134,6 +135,8 @@ export const configSchema = z
       .prefault({}),
     /** SMS codes by challenge (issue 10): providers, budgets and texts. Off without this section. */
     sms: smsSectionSchema.optional(),
+    /** The HTTPS listener (Twilio's inbound webhook; the portal later). Off without this section. */
+    http: httpSchema.optional(),
     totp: z
       .object({
         digits: z.literal(6).default(6),
