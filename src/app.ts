@@ -268,11 +268,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       if (
         JSON.stringify(next.config.listen) !== JSON.stringify(config.listen) ||
         next.config.data_dir !== config.data_dir ||
-        JSON.stringify(next.config.sms) !== JSON.stringify(config.sms)
+        JSON.stringify(next.config.sms) !== JSON.stringify(config.sms) ||
+        JSON.stringify(next.config.http) !== JSON.stringify(config.http)
       ) {
         log.warn(
           { event: 'reload_restart_needed' },
-          'listen addresses, data_dir and sms change only on restart; other changes applied',
+          'listen addresses, data_dir, sms and http change only on restart; other changes applied',
         );
       }
       const old = primary;
