@@ -13,7 +13,7 @@ describe('otplib crypto plugins', () => {
   it('nodeOtpCrypto: the RFC 4226 Appendix D HMAC-SHA-1 values, for every spelling otplib may pass', () => {
     const key = Buffer.from('12345678901234567890');
     // RFC 4226 Appendix D, count 0 and 1.
-    const want = ['cc93cf18508d94934c64b65d8ba7667fb7cde4b0', '75a48a19d4cbe100644e8ac13a25ff5e3e78ce3b'];
+    const want = ['cc93cf18508d94934c64b65d8ba7667fb7cde4b0', '75a48a19d4cbe100644e8ac1397eea747a2d33ab'];
     for (const [i, hex] of want.entries()) {
       for (const name of ['sha1', 'SHA1', 'sha-1', 'SHA_1'])
         expect(Buffer.from(nodeOtpCrypto.hmac(name as 'sha1', key, counterBytes(i)) as Uint8Array).toString('hex')).toBe(hex);
