@@ -52,6 +52,8 @@ function codePattern(digits: number): RegExp {
 export class TotpFactor implements Factor {
   readonly kind = 'totp';
   readonly codeLengths: readonly number[];
+  /** Codes check() accepted lately, by identity (never a seed): see claimPeeked. */
+  private readonly peeked = new Map<string, Peek>();
 
   constructor(private readonly deps: TotpDeps) {
     this.codeLengths = [deps.options.digits];
@@ -77,16 +79,23 @@ export class TotpFactor implements Factor {
   }
 
   private async run(identityId: string, code: string, consume: boolean): Promise<TotpResult> {
+    const epoch = Math.floor(this.deps.clock.now() / 1000);
+    if (consume) {
+      const claimed = this.claimPeeked(identityId, code, epoch);
+      if (claimed !== undefined) return claimed;
+    }
     const enrolled = this.deps.tokens.secretsFor(identityId);
     if (enrolled.length === 0) return { kind: 'not_enrolled' };
-    const epoch = Math.floor(this.deps.clock.now() / 1000);
     let replayed = false;
     // Any of the identity's tokens may match (a phone and a backup hardware token).
     for (const { token, secret } of enrolled) {
       const m = await this.match(token, secret, code, epoch);
       if (m.kind === 'replayed') replayed = true;
       if (m.kind !== 'ok') continue;
-      if (!consume) return { kind: 'ok', tokenId: token.id, step: m.step };
+      if (!consume) {
+        this.remember(identityId, { code, tokenId: token.id, step: m.step, at: Math.floor(epoch / token.period) });
+        return { kind: 'ok', tokenId: token.id, step: m.step };
+      }
       // The atomic claim is the real replay guard: two requests carrying the same code, in this
       // process or another, both pass otplib, but only one wins the UPDATE.
       if (this.deps.tokens.claimStep(token.id, m.step)) {
@@ -95,6 +104,32 @@ export class TotpFactor implements Factor {
       replayed = true;
     }
     return replayed ? { kind: 'replayed' } : { kind: 'bad_code' };
+  }
+
+  /**
+   * Auto mode checks a code, binds, then verifies the same code: otplib's answer for it is still
+   * the check's as long as the clock is in the same step and the token still exists, so only the
+   * claim runs (no second unseal, no second otplib call). The claim is the same atomic UPDATE; if
+   * it loses, the full path decides (it finds the replay, or another token that matches).
+   * Undefined: no usable peek, run the full path.
+   */
+  private claimPeeked(identityId: string, code: string, epoch: number): TotpResult | undefined {
+    const p = this.peeked.get(identityId);
+    if (p === undefined) return undefined;
+    this.peeked.delete(identityId);
+    if (p.code !== code) return undefined;
+    const token = this.deps.tokens.enrolledTokens(identityId).find((t) => t.id === p.tokenId);
+    if (token === undefined || Math.floor(epoch / token.period) !== p.at) return undefined;
+    if (!this.deps.tokens.claimStep(token.id, p.step)) return undefined;
+    return { kind: 'ok', tokenId: token.id, step: p.step };
+  }
+
+  private remember(identityId: string, peek: Peek): void {
+    this.peeked.delete(identityId);
+    // Logins interleave while they wait for the bind; a check whose verify never came (a wrong
+    // password) ages out here, oldest first.
+    if (this.peeked.size >= MAX_PEEKED) this.peeked.delete(this.peeked.keys().next().value!);
+    this.peeked.set(identityId, peek);
   }
 
   /**
@@ -149,6 +184,16 @@ export class TotpFactor implements Factor {
     }
   }
 }
+
+/** A code check() accepted: which token and step, and the time step it was checked in. */
+interface Peek {
+  readonly code: string;
+  readonly tokenId: number;
+  readonly step: number;
+  readonly at: number;
+}
+
+const MAX_PEEKED = 4096;
 
 const NO = { kind: 'no' } as const;
 const REPLAYED = { kind: 'replayed' } as const;

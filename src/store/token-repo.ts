@@ -150,6 +150,11 @@ export class TokenRepo {
       .run(identity, tokenId).changes;
   }
 
+  /** The identity's enrolments without opening any seed (from the login path's cache). */
+  enrolledTokens(identityId: string): TokenInfo[] {
+    return this.sealedRows(identityKey(identityId)).map(toInfo);
+  }
+
   /** Decrypted seeds; throws AppError STORE if a row fails to open (tampering or wrong key). */
   secretsFor(identityId: string): Array<{ token: TokenInfo; secret: Buffer }> {
     return this.sealedRows(identityKey(identityId)).map((r) => ({
