@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { baselineRef } from './baseline.js';
 import { benchCore } from './core.js';
 import { runLdapLoginBench } from './ldap-login.js';
 import { benchLdapProxy } from './ldap-proxy.js';
@@ -17,6 +18,8 @@ if (!process.env.BENCH_NO_PIN) {
  * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core, upstream (default all).
  * Loopback only. Pins servers to CPU 1 and the load generator to CPU 0 when taskset exists
  * (BENCH_NO_PIN=1 to turn that off), as in shared/notes/benchmarking.md.
+ * BENCH_BASELINE=<git ref> (default 4357330, `none` for off): upstream also runs that build of the
+ * proxy, in the same reps, for before/after figures (scripts/bench/baseline.ts).
  */
 const sections = process.argv.slice(2);
 const want = (s: string) => sections.length === 0 || sections.includes(s);
@@ -33,6 +36,7 @@ if (want('upstream'))
     latencySeconds: quick ? 3 : 10,
     latencyReps: quick ? 1 : 3,
     cpuProf: process.env.BENCH_CPU_PROF === '1',
+    baseline: baselineRef(),
   });
 if (want('ldap')) {
   await benchLdapProxy({ users: quick ? 1000 : 4000, logins: quick ? 800 : 3000, window: 16 });

@@ -128,14 +128,14 @@ export async function startOurProxy(opts: {
   logLevel?: 'info' | 'warn';
   /** More top-level config lines (experiments). */
   extra?: string[];
+  /** Another build's CLI (the BENCH_BASELINE target); default BENCH_PROXY_CLI or this checkout's dist/. */
+  cli?: string;
+  /** Seeds the TOTP enrolments (concat mode) with that build's own Store; default this checkout's. */
+  seed?: (dataDir: string, users: readonly BenchUser[]) => Promise<void>;
 }): Promise<OurProxy> {
   const port = await freeUdpPort();
   const dataDir = join(opts.dir, `${opts.name}-data`);
-  if (opts.mode === 'concat') {
-    const store = Store.open(dataDir);
-    for (const u of opts.users) store.tokens.add(u.name, { secret: u.seed });
-    store.close();
-  }
+  if (opts.mode === 'concat') await (opts.seed ?? seedStore)(dataDir, opts.users);
   const config = writeBenchConfig(join(opts.dir, `${opts.name}.yaml`), {
     port,
     dataDir,
@@ -166,7 +166,7 @@ export async function startOurProxy(opts: {
     ],
   });
   // BENCH_PROXY_CLI: another build of the proxy (A/B experiments); default the repository's dist/.
-  const cli = process.env.BENCH_PROXY_CLI ?? resolve('dist/cli/main.js');
+  const cli = opts.cli ?? process.env.BENCH_PROXY_CLI ?? resolve('dist/cli/main.js');
   const node = [
     ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.dir}`] : []),
     // BENCH_NODE_FLAGS: extra node/V8 flags for the proxy under test (e.g. --trace-gc).
@@ -200,6 +200,13 @@ export async function startOurProxy(opts: {
     port,
     stop: () => stopChild(child),
   };
+}
+
+/** One TOTP enrolment per user, through this checkout's Store (the CLI's path). */
+async function seedStore(dataDir: string, users: readonly BenchUser[]): Promise<void> {
+  const store = Store.open(dataDir);
+  for (const u of users) store.tokens.add(u.name, { secret: u.seed });
+  store.close();
 }
 
 async function waitForPort(port: number): Promise<void> {

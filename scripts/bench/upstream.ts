@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PacketCode } from '../../src/radius/codes.js';
+import { type Baseline, prepareBaseline } from './baseline.js';
 import { closedLoop, type LoadResult, openLoop, type PacketFactory } from './loadgen.js';
 import { fmt, median } from './proxy-process.js';
 import { accessRequest, totp } from './radius-packets.js';
@@ -25,8 +26,10 @@ export interface UpstreamBenchOptions {
   readonly totpUsers: number;
   readonly latencySeconds: number;
   readonly latencyReps: number;
-  /** Write a V8 CPU profile of this proxy (under the bench's temp dir, kept) for `node --cpu-prof`. */
+  /** Write V8 CPU profiles of this proxy, PAP and TOTP (under the bench's temp dir, kept): `node --cpu-prof`. */
   readonly cpuProf?: boolean;
+  /** A git ref built and run as one more target (before/after in the same reps); undefined: none. */
+  readonly baseline?: string;
 }
 
 interface Target {
@@ -75,6 +78,10 @@ function concatFactory(users: readonly BenchUser[], secret: Buffer, stepOffset: 
   };
 }
 
+/** The before/after line: throughput and proxy CPU, each the median of same-rep ratios. */
+const beforeAfter = (what: string, rate: number[], cpu: number[]): string =>
+  `  after / before (${what}), median of same-rep ratios: throughput ${fmt(median(rate), 2)}, proxy CPU per request ${fmt(median(cpu), 2)}\n`;
+
 /**
  * Issue 5's benchmark, everything in one run on one machine: proxied PAP through this proxy and
  * through FreeRADIUS as a proxy (default threads and `-t`) to the same FreeRADIUS home server, then
@@ -94,7 +101,10 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
   const probeUser = users[users.length - 1]!;
   const totpUsers = users.slice(0, opts.totpUsers);
   const stops: Array<() => Promise<void>> = [];
+  let baseline: Baseline | undefined;
   try {
+    // Built before any server starts: tsc would otherwise compete with them for the CPUs.
+    if (opts.baseline) baseline = prepareBaseline(opts.baseline);
     const home = await startHome(users, homeSecret, cpus);
     stops.push(() => home.fr.stop());
     const fr = (totp: boolean, singleThread: boolean) =>
@@ -135,8 +145,39 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
       users,
       mode: 'concat',
       cpus,
+      cpuProf: opts.cpuProf,
     });
     stops.push(() => oursTotp.stop());
+    // The build before the change, with the same config and the same enrolments (its own Store).
+    const before = baseline
+      ? {
+          pap: await startOurProxy({
+            dir,
+            name: 'before-pap',
+            homePort: home.port,
+            homeSecret,
+            clientSecret: secret,
+            users: papUsers,
+            mode: 'exempt',
+            cpus,
+            cli: baseline.cli,
+          }),
+          totp: await startOurProxy({
+            dir,
+            name: 'before-totp',
+            homePort: home.port,
+            homeSecret,
+            clientSecret: secret,
+            users,
+            mode: 'concat',
+            cpus,
+            cli: baseline.cli,
+            seed: baseline.seed,
+          }),
+        }
+      : undefined;
+    if (before) stops.push(() => before.pap.stop(), () => before.totp.stop());
+    const beforeLabel = baseline ? `mfa-radius-proxy before (${baseline.ref})` : '';
     const floor = await startNodeFloor({ homePort: home.port, homeSecret, clientSecret: secret, cpus });
     stops.push(() => floor.stop());
 
@@ -154,19 +195,18 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
       t('FreeRADIUS proxy -t', frPapT.port, frPapT.fr.child.pid!),
       // An anchor, not a contender: the same work with no feature at all (node-floor-proxy.mjs).
       t('plain Node proxy (no features)', floor.port, floor.child.pid!),
+      ...(before ? [t(beforeLabel, before.pap.port, before.pap.child.pid!)] : []),
     ];
+    const beforePap = before ? proxies[4] : undefined;
     // Sanity: every target accepts before anything is timed.
     const probeFor = (x: Target) =>
       accessRequest(x === direct ? homeKey : key, probeUser.name, probeUser.password);
     for (const x of [direct, ...proxies]) {
-      if (x !== proxies[0] && (await replyCode(x.port, probeFor(x)(1))) !== PacketCode.AccessAccept)
+      // Ours (both builds) exempt only the PAP users: probe them with one of those.
+      const exemptOnly = x === proxies[0] || x === beforePap;
+      const probe = exemptOnly ? accessRequest(key, papUsers[0]!.name, papUsers[0]!.password) : probeFor(x);
+      if ((await replyCode(x.port, probe(1))) !== PacketCode.AccessAccept)
         throw new Error(`${x.label} does not accept`);
-    }
-    if (
-      (await replyCode(ours.port, accessRequest(key, papUsers[0]!.name, papUsers[0]!.password)(1))) !==
-      PacketCode.AccessAccept
-    ) {
-      throw new Error('mfa-radius-proxy does not accept');
     }
 
     process.stdout.write(
@@ -184,13 +224,21 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
     const ratios: number[] = [];
     const floorRatios: number[] = [];
     const floorVsFr: number[] = [];
+    const afterVsBefore: number[] = [];
+    const cpuAfterVsBefore: number[] = [];
     for (let rep = 0; rep < opts.reps; rep++) {
+      const gotCpu: Record<string, number> = {};
       const got: Record<string, number> = {};
       for (const x of [direct, ...proxies]) {
         const r = await measured(x, opts.requests, papFor(x), `${x.label} #${rep + 1}`);
         push(rows, x.label, r.perSecond);
         push(cpu, x.label, r.cpuUs);
         got[x.label] = r.perSecond;
+        gotCpu[x.label] = r.cpuUs;
+      }
+      if (beforePap) {
+        afterVsBefore.push(got[proxies[0]!.label]! / got[beforePap.label]!);
+        cpuAfterVsBefore.push(gotCpu[proxies[0]!.label]! / gotCpu[beforePap.label]!);
       }
       const betterFr = Math.max(got[proxies[1]!.label]!, got[proxies[2]!.label]!);
       ratios.push(got[proxies[0]!.label]! / betterFr);
@@ -207,6 +255,7 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
       `  ratio ours / better FreeRADIUS proxy, median of same-rep ratios: ${fmt(median(ratios), 2)} (target ≥ 1.0)\n` +
         `  ratio plain Node proxy / better FreeRADIUS proxy: ${fmt(median(floorVsFr), 2)}; ours / plain Node proxy: ${fmt(median(floorRatios), 2)}\n`,
     );
+    if (beforePap) process.stdout.write(beforeAfter('proxied PAP', afterVsBefore, cpuAfterVsBefore));
 
     const reps3 = Math.min(3, opts.reps);
     process.stdout.write(
@@ -216,30 +265,47 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
       t('mfa-radius-proxy concat', oursTotp.port, oursTotp.child.pid!),
       t('FreeRADIUS rlm_totp (threads)', frTotp.port, frTotp.fr.child.pid!),
       t('FreeRADIUS rlm_totp -t', frTotpT.port, frTotpT.fr.child.pid!),
+      ...(before ? [t(`${beforeLabel} concat`, before.totp.port, before.totp.child.pid!)] : []),
     ];
+    const beforeTotp = before ? totpTargets[3] : undefined;
+    // Ours (both builds) refuse a code twice (replay guard); FreeRADIUS rlm_totp does not.
+    const guarded = (x: Target) => x === totpTargets[0] || x === beforeTotp;
     const warmUsers = users.slice(opts.totpUsers, opts.totpUsers + 500);
     for (const x of totpTargets)
       await closedLoop({ label: 'warm-up', port: x.port, total: 500, window: 64, make: concatFactory(warmUsers, key, 0) });
     const trows: Record<string, number[]> = {};
+    const tcpu: Record<string, number[]> = {};
     const tratios: number[] = [];
+    const tAfterVsBefore: number[] = [];
+    const tCpuAfterVsBefore: number[] = [];
     for (let rep = 0; rep < reps3; rep++) {
       const got: Record<string, number> = {};
-      for (const [i, x] of totpTargets.entries()) {
-        // Ours refuses a code twice (replay): each rep moves every user one 30-s step on (t-1, t, t+1).
-        const make = concatFactory(totpUsers, key, i === 0 ? rep - 1 : 0);
+      const gotCpu: Record<string, number> = {};
+      for (const x of totpTargets) {
+        // A guarded target refuses a code twice: each rep moves every user one 30-s step on (t-1, t, t+1).
+        const make = concatFactory(totpUsers, key, guarded(x) ? rep - 1 : 0);
         const r = await measured(x, opts.totpUsers, make, `${x.label} #${rep + 1}`);
         push(trows, x.label, r.perSecond);
+        push(tcpu, x.label, r.cpuUs);
         got[x.label] = r.perSecond;
+        gotCpu[x.label] = r.cpuUs;
       }
       tratios.push(
         got[totpTargets[0]!.label]! / Math.max(got[totpTargets[1]!.label]!, got[totpTargets[2]!.label]!),
       );
+      if (beforeTotp) {
+        tAfterVsBefore.push(got[totpTargets[0]!.label]! / got[beforeTotp.label]!);
+        tCpuAfterVsBefore.push(gotCpu[totpTargets[0]!.label]! / gotCpu[beforeTotp.label]!);
+      }
     }
     for (const x of totpTargets)
-      process.stdout.write(`  ${x.label.padEnd(30)} median ${fmt(median(trows[x.label]!), 0)}/s\n`);
+      process.stdout.write(
+        `  ${x.label.padEnd(30)} median ${fmt(median(trows[x.label]!), 0)}/s  cpu ${fmt(median(tcpu[x.label]!), 0)} µs/req\n`,
+      );
     process.stdout.write(
       `  ratio ours / better FreeRADIUS (TOTP concat), median of same-rep ratios: ${fmt(median(tratios), 2)}\n`,
     );
+    if (beforeTotp) process.stdout.write(beforeAfter('TOTP concat', tAfterVsBefore, tCpuAfterVsBefore));
 
     process.stdout.write(
       `\n== upstream: latency at 1000 req/s, open loop, ${opts.latencySeconds} s x ${opts.latencyReps} reps ==\n`,
@@ -273,6 +339,7 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
     process.stdout.write('  target: added p99 ≤ 1 ms for mfa-radius-proxy\n');
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
+    baseline?.remove();
     if (opts.cpuProf) process.stdout.write(`CPU profile kept in ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
   }

@@ -1,9 +1,9 @@
-import { createGuardrails, verifySync } from 'otplib';
+import { TOTP, createGuardrails } from 'otplib';
 import type { Factor, FactorStart } from '../pipeline/ports.js';
 import type { Clock, Rng } from '../shared/clock.js';
 import { type Result, err, ok } from '../shared/result.js';
 import type { TokenInfo, TokenRepo } from '../store/token-repo.js';
-import { nodeOtpCrypto } from './otp-crypto.js';
+import { memoOtpCrypto, nodeOtpCrypto } from './otp-crypto.js';
 
 export type TotpResult =
   | { readonly kind: 'ok'; readonly tokenId: number; readonly step: number }
@@ -30,6 +30,13 @@ export interface TotpDeps {
 // New enrolments get 20 bytes (generateTotpSecret).
 const guardrails = createGuardrails({ MIN_SECRET_BYTES: 10 });
 
+/**
+ * otplib's TOTP verifier, one instance for every token (each call passes the token's own secret,
+ * algorithm, digits and period). Its class API, not the functional `verifySync`: that wrapper
+ * re-spreads its options twice per call, which cost about 17 µs here before any HMAC was computed.
+ */
+const verifier = new TOTP({ crypto: nodeOtpCrypto, guardrails });
+
 /** One compiled pattern per code length (6 or 8): a malformed code never reaches otplib. */
 const CODE_PATTERNS = new Map<number, RegExp>();
 function codePattern(digits: number): RegExp {
@@ -45,6 +52,8 @@ function codePattern(digits: number): RegExp {
 export class TotpFactor implements Factor {
   readonly kind = 'totp';
   readonly codeLengths: readonly number[];
+  /** Codes check() accepted lately, by identity (never a seed): see claimPeeked. */
+  private readonly peeked = new Map<string, Peek>();
 
   constructor(private readonly deps: TotpDeps) {
     this.codeLengths = [deps.options.digits];
@@ -70,16 +79,23 @@ export class TotpFactor implements Factor {
   }
 
   private async run(identityId: string, code: string, consume: boolean): Promise<TotpResult> {
+    const epoch = Math.floor(this.deps.clock.now() / 1000);
+    if (consume) {
+      const claimed = this.claimPeeked(identityId, code, epoch);
+      if (claimed !== undefined) return claimed;
+    }
     const enrolled = this.deps.tokens.secretsFor(identityId);
     if (enrolled.length === 0) return { kind: 'not_enrolled' };
-    const epoch = Math.floor(this.deps.clock.now() / 1000);
     let replayed = false;
     // Any of the identity's tokens may match (a phone and a backup hardware token).
     for (const { token, secret } of enrolled) {
-      const m = this.match(token, secret, code, epoch);
+      const m = await this.match(token, secret, code, epoch);
       if (m.kind === 'replayed') replayed = true;
       if (m.kind !== 'ok') continue;
-      if (!consume) return { kind: 'ok', tokenId: token.id, step: m.step };
+      if (!consume) {
+        this.remember(identityId, { code, tokenId: token.id, step: m.step, at: Math.floor(epoch / token.period) });
+        return { kind: 'ok', tokenId: token.id, step: m.step };
+      }
       // The atomic claim is the real replay guard: two requests carrying the same code, in this
       // process or another, both pass otplib, but only one wins the UPDATE.
       if (this.deps.tokens.claimStep(token.id, m.step)) {
@@ -90,45 +106,97 @@ export class TotpFactor implements Factor {
     return replayed ? { kind: 'replayed' } : { kind: 'bad_code' };
   }
 
-  private match(
+  /**
+   * Auto mode checks a code, binds, then verifies the same code: otplib's answer for it is still
+   * the check's as long as the clock is in the same step and the token still exists, so only the
+   * claim runs (no second unseal, no second otplib call). The claim is the same atomic UPDATE; if
+   * it loses, the full path decides (it finds the replay, or another token that matches).
+   * Undefined: no usable peek, run the full path.
+   */
+  private claimPeeked(identityId: string, code: string, epoch: number): TotpResult | undefined {
+    const p = this.peeked.get(identityId);
+    if (p === undefined) return undefined;
+    this.peeked.delete(identityId);
+    if (p.code !== code) return undefined;
+    const token = this.deps.tokens.enrolledTokens(identityId).find((t) => t.id === p.tokenId);
+    if (token === undefined || Math.floor(epoch / token.period) !== p.at) return undefined;
+    if (!this.deps.tokens.claimStep(token.id, p.step)) return undefined;
+    return { kind: 'ok', tokenId: token.id, step: p.step };
+  }
+
+  private remember(identityId: string, peek: Peek): void {
+    this.peeked.delete(identityId);
+    // Logins interleave while they wait for the bind; a check whose verify never came (a wrong
+    // password) ages out here, oldest first.
+    if (this.peeked.size >= MAX_PEEKED) this.peeked.delete(this.peeked.keys().next().value!);
+    this.peeked.set(identityId, peek);
+  }
+
+  /**
+   * otplib decides; this only chooses what to ask it. The current step first, alone: nearly every
+   * code typed is the current one, and otplib walks the window from its oldest step. Then the
+   * whole window (RFC 6238 §5.2 drift), then, for a code that is not fresh, the window again
+   * without the replay bound to tell a replay from a wrong code. One HMAC memo per check, so each
+   * step's HMAC is computed once across the three calls.
+   */
+  private async match(
     token: TokenInfo,
     secret: Buffer,
     code: string,
     epoch: number,
-  ): { kind: 'replayed' | 'no' } | { kind: 'ok'; step: number } {
+  ): Promise<{ kind: 'replayed' | 'no' } | { kind: 'ok'; step: number }> {
     // otplib throws on a wrong length or non-digits; a malformed code is just a wrong code.
-    if (!codePattern(token.digits).test(code)) return { kind: 'no' };
-    const tolerance = this.deps.options.window * token.period;
-    const base = {
-      secret: new Uint8Array(secret),
-      token: code,
-      algorithm: token.algorithm,
-      digits: token.digits,
-      period: token.period,
-      epoch,
-      epochTolerance: tolerance,
-      guardrails,
-      crypto: nodeOtpCrypto,
-    };
+    if (!codePattern(token.digits).test(code)) return NO;
+    const { period, lastStep: last } = token;
+    const tolerance = this.deps.options.window * period;
+    const current = Math.floor(epoch / period);
+    // otplib rejects an afterTimeStep beyond the window's last step (clock moved back): clamping
+    // it there still rejects every step in the window, which is what the replay guard wants.
+    const maxStep = Math.floor((epoch + tolerance) / period);
+    const ask = (epochTolerance: number, afterTimeStep: number | undefined) =>
+      verifier.verify(code, {
+        secret,
+        algorithm: token.algorithm,
+        digits: token.digits,
+        period,
+        epoch,
+        epochTolerance,
+        afterTimeStep,
+        crypto,
+      });
+    const crypto = memoOtpCrypto();
     try {
-      const last = token.lastStep;
-      // otplib rejects an afterTimeStep beyond the window's last step (clock moved back): clamping
-      // it there still rejects every step in the window, which is what the replay guard wants.
-      const maxStep = Math.floor((epoch + tolerance) / token.period);
-      const after = last === null ? undefined : Math.min(last, maxStep);
-      const fresh = verifySync({ ...base, ...(after === undefined ? {} : { afterTimeStep: after }) });
       // v13 returns an object, always truthy: test .valid, never the result itself.
-      // ('timeStep' in: the functional API's type also covers HOTP results, which have none.)
-      if (fresh.valid && 'timeStep' in fresh) return { kind: 'ok', step: fresh.timeStep };
-      if (after === undefined) return { kind: 'no' };
+      if (last === null || last < current) {
+        const now = await ask(0, last ?? undefined);
+        if (now.valid) return { kind: 'ok', step: now.timeStep };
+      }
+      if (tolerance > 0) {
+        const fresh = await ask(tolerance, last === null ? undefined : Math.min(last, maxStep));
+        if (fresh.valid) return { kind: 'ok', step: fresh.timeStep };
+      }
+      if (last === null) return NO;
       // Not fresh: a correct code for a step already used is a replay, worth its own reason code.
-      const any = verifySync(base);
-      return any.valid ? { kind: 'replayed' } : { kind: 'no' };
+      const any = await ask(tolerance, undefined);
+      return any.valid ? REPLAYED : NO;
     } catch {
-      return { kind: 'no' };
+      return NO;
     }
   }
 }
+
+/** A code check() accepted: which token and step, and the time step it was checked in. */
+interface Peek {
+  readonly code: string;
+  readonly tokenId: number;
+  readonly step: number;
+  readonly at: number;
+}
+
+const MAX_PEEKED = 4096;
+
+const NO = { kind: 'no' } as const;
+const REPLAYED = { kind: 'replayed' } as const;
 
 /** A new seed: 20 bytes = 160 bits, the RFC 4226 §4 R6 recommended size (and the HMAC-SHA1 output size). */
 export function generateTotpSecret(rng: Rng): Buffer {

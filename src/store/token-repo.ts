@@ -2,6 +2,7 @@ import { type Clock, systemClock } from '../shared/clock.js';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import type { Database } from './database.js';
 import { identityKey } from '../shared/identity-key.js';
+import { SealedRowCache } from './sealed-row-cache.js';
 import type { SecretBox } from './secret-box.js';
 
 export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
@@ -65,11 +66,18 @@ const aadFor = (identity: string, id: number): string => `totp:${identity}:${id}
 
 /** TOTP enrolments, keyed by canonical identity id (not by local user: see migrations.ts). */
 export class TokenRepo {
+  /** Sealed rows per identity for the login path (hasAny, secretsFor); see sealed-row-cache.ts. */
+  private readonly cache: SealedRowCache<SealedRow>;
+
   constructor(
     private readonly db: Database,
     private readonly box: SecretBox,
     private readonly clock: Clock = systemClock,
-  ) {}
+    /** Tests pass one with a manual clock (its refresh interval). */
+    cache?: SealedRowCache<SealedRow>,
+  ) {
+    this.cache = cache ?? new SealedRowCache(db);
+  }
 
   /** Returns once the enrolment is committed (and, with synchronous=FULL, on disk). */
   add(identityId: string, token: NewToken): TokenInfo {
@@ -103,7 +111,9 @@ export class TokenRepo {
         .run(sealed, row.id);
       return row;
     });
-    return toInfo(insert.immediate());
+    const info = toInfo(insert.immediate());
+    this.cache.clear();
+    return info;
   }
 
   listFor(identityId: string): TokenInfo[] {
@@ -125,16 +135,13 @@ export class TokenRepo {
   }
 
   hasAny(identityId: string): boolean {
-    return (
-      this.db
-        .prepare<[string], { x: number }>('SELECT 1 AS x FROM totp_tokens WHERE identity = ? LIMIT 1')
-        .get(identityKey(identityId)) !== undefined
-    );
+    return this.sealedRows(identityKey(identityId)).length > 0;
   }
 
   /** Removes one token (tokenId) or all of the identity's tokens; returns how many were removed. */
   remove(identityId: string, tokenId?: number): number {
     const identity = identityKey(identityId);
+    this.cache.clear();
     if (tokenId === undefined) {
       return this.db.prepare<[string]>('DELETE FROM totp_tokens WHERE identity = ?').run(identity).changes;
     }
@@ -143,15 +150,28 @@ export class TokenRepo {
       .run(identity, tokenId).changes;
   }
 
+  /** The identity's enrolments without opening any seed (from the login path's cache). */
+  enrolledTokens(identityId: string): TokenInfo[] {
+    return this.sealedRows(identityKey(identityId)).map(toInfo);
+  }
+
   /** Decrypted seeds; throws AppError STORE if a row fails to open (tampering or wrong key). */
   secretsFor(identityId: string): Array<{ token: TokenInfo; secret: Buffer }> {
-    const identity = identityKey(identityId);
-    return this.db
-      .prepare<[string], SealedRow>(
-        `SELECT ${COLUMNS}, secret_sealed FROM totp_tokens WHERE identity = ? ORDER BY id`,
-      )
-      .all(identity)
-      .map((r) => ({ token: toInfo(r), secret: this.box.open(r.secret_sealed, aadFor(r.identity, r.id)) }));
+    return this.sealedRows(identityKey(identityId)).map((r) => ({
+      token: toInfo(r),
+      secret: this.box.open(r.secret_sealed, aadFor(r.identity, r.id)),
+    }));
+  }
+
+  /** The identity's rows, seeds sealed; from the cache while no other connection has written. */
+  private sealedRows(identity: string): readonly SealedRow[] {
+    return this.cache.get(identity, () =>
+      this.db
+        .prepare<[string], SealedRow>(
+          `SELECT ${COLUMNS}, secret_sealed FROM totp_tokens WHERE identity = ? ORDER BY id`,
+        )
+        .all(identity),
+    );
   }
 
   /**
@@ -160,17 +180,22 @@ export class TokenRepo {
    * step at or before the last accepted one is never claimable again.
    */
   claimStep(tokenId: number, step: number): boolean {
-    return (
+    const won =
       this.db
         .prepare<[number, number, number]>(
           'UPDATE totp_tokens SET last_step = ? WHERE id = ? AND (last_step IS NULL OR last_step < ?)',
         )
-        .run(step, tokenId, step).changes === 1
-    );
+        .run(step, tokenId, step).changes === 1;
+    // Our own commit does not change data_version: keep the cached row in step with it. A lost
+    // claim means another connection wrote, which data_version reports at the next look-up.
+    const cached = this.cache.row(tokenId);
+    if (won && cached !== undefined) cached.last_step = step;
+    return won;
   }
 
   /** Forgets the replay state of the identity's tokens (admin resync after a clock problem). */
   resetSteps(identityId: string): number {
+    this.cache.clear();
     return this.db
       .prepare<[string]>('UPDATE totp_tokens SET last_step = NULL WHERE identity = ?')
       .run(identityKey(identityId)).changes;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TotpFactor, base32Decode, base32Encode } from '../../../src/factors/totp.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { Store } from '../../../src/store/store.js';
@@ -107,6 +107,50 @@ describe('TotpFactor against oathtool', () => {
     expect((await factor().check(identity, code)).kind).toBe('ok');
     expect((await factor().verify(identity, code)).kind).toBe('ok');
     expect((await factor().check(identity, code)).kind).toBe('replayed');
+  });
+
+  it('verify() right after check() of the same code, same step: only the claim runs (no second unseal)', async () => {
+    const { identity, secret, token } = enrol();
+    const f = factor();
+    const code = oathtool(secret, T0);
+    expect((await f.check(identity, code)).kind).toBe('ok');
+    const opened = vi.spyOn(store.tokens, 'secretsFor');
+    try {
+      expect(await f.verify(identity, code)).toEqual({ kind: 'ok', tokenId: token.id, step: Math.floor(T0 / 30) });
+      expect(opened).not.toHaveBeenCalled();
+      // The claim was the real one: the code is spent for every verifier on this store.
+      expect(await factor().verify(identity, code)).toEqual({ kind: 'replayed' });
+    } finally {
+      opened.mockRestore();
+    }
+  });
+
+  it('a checked code claimed meanwhile by another verifier is refused as replayed, not accepted twice', async () => {
+    const { identity, secret } = enrol();
+    const f = factor();
+    const code = oathtool(secret, T0);
+    expect((await f.check(identity, code)).kind).toBe('ok');
+    // Another process (here another factor on the same store) accepts the code first.
+    expect((await factor().verify(identity, code)).kind).toBe('ok');
+    expect(await f.verify(identity, code)).toEqual({ kind: 'replayed' });
+  });
+
+  it('a check from an earlier time step or for another code is not reused: the full check decides', async () => {
+    const { identity, secret } = enrol();
+    const f = factor();
+    expect((await f.check(identity, oathtool(secret, T0))).kind).toBe('ok');
+    clock.set((T0 + 30) * 1000);
+    const opened = vi.spyOn(store.tokens, 'secretsFor');
+    try {
+      // Still inside the window one step later, but verified in full.
+      expect((await f.verify(identity, oathtool(secret, T0))).kind).toBe('ok');
+      expect(opened).toHaveBeenCalledTimes(1);
+      expect((await f.check(identity, oathtool(secret, T0 + 30))).kind).toBe('ok');
+      expect((await f.verify(identity, '000000')).kind).toBe('bad_code');
+      expect(opened).toHaveBeenCalledTimes(3);
+    } finally {
+      opened.mockRestore();
+    }
   });
 
   it('treats malformed codes as bad_code without throwing', async () => {
