@@ -110,9 +110,10 @@ chmod 0640 "$root/etc/mfa-radius-proxy/config.yaml"
 for s in postinst prerm postrm; do install -m 0755 "$DEB_DIR/debian/$s" "$root/DEBIAN/$s"; done
 install -m 0644 "$DEB_DIR/debian/conffiles" "$root/DEBIAN/conffiles"
 
-# Depends: Node 20 (the native module's ABI), and the glibc the module needs (as dpkg-shlibdeps would say).
+# Depends: Node 20 (the native module's ABI); the glibc version the module needs (as dpkg-shlibdeps would say)
+# and the C++ runtime it links (libstdc++.so.6); passwd (useradd) and procps (kill, for ExecReload).
 glibc=$(readelf --dyn-syms -W "$bs/build/Release/better_sqlite3.node" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
-depends="nodejs (>= 20.19), nodejs (<< 21), libc6 (>= ${glibc:-2.36}), passwd, procps"
+depends="nodejs (>= 20.19), nodejs (<< 21), libc6 (>= ${glibc:-2.36}), libstdc++6, passwd, procps"
 installed_size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@INSTALLED_SIZE@/$installed_size/" -e "s/@DEPENDS@/$depends/" \
   "$DEB_DIR/debian/control.in" >"$root/DEBIAN/control"

@@ -99,7 +99,7 @@ describe('Debian package: build, install into a fresh trixie root, run under sys
       execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim(),
     );
     expect(f('Depends')).toMatch(
-      /^nodejs \(>= 20\.19\), nodejs \(<< 21\), libc6 \(>= 2\.\d+\), passwd, procps$/,
+      /^nodejs \(>= 20\.19\), nodejs \(<< 21\), libc6 \(>= 2\.\d+\), libstdc\+\+6, passwd, procps$/,
     );
     const listing = execFileSync('dpkg-deb', ['-c', deb], { encoding: 'utf8', maxBuffer: 64 << 20 }).split(
       '\n',
