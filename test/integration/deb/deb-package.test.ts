@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdtempSync,
@@ -48,6 +49,16 @@ function account(root: string, name: string) {
   return { uid: Number(uid), gid: Number(gid), home, shell };
 }
 
+/** Sends Status-Server until the proxy answers (it is booting or restarting) or `ms` have passed. */
+async function statusUntilAnswered(server: string, secret: string, ms: number) {
+  const t0 = Date.now();
+  const ask = () => radclient({ server, secret, attrs: {}, command: 'status', timeoutSec: 1, retries: 1 });
+  let r = await ask();
+  // Each try waits for radclient's own 1 s timeout: no sleeping.
+  while (r.code === 'timeout' && Date.now() - t0 < ms) r = await ask();
+  return r;
+}
+
 function mode(path: string): { mode: number; uid: number; gid: number } {
   const s = statSync(path);
   return { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid };
@@ -59,6 +70,8 @@ describe('Debian package: build, install into a fresh trixie root, run under sys
   let root = '';
   let container: Container | undefined;
   const timings: string[] = [];
+  let server = '';
+  let secret = '';
   const timed = <T>(what: string, f: () => T): T => {
     const t0 = Date.now();
     const r = f();
@@ -120,8 +133,8 @@ describe('Debian package: build, install into a fresh trixie root, run under sys
   });
 
   it('dpkg -i installs it: user, directories, owners and modes; nothing started or enabled', () => {
-    copyFileSync(deb, join(root, 'tmp/pkg.deb'));
-    const r = timed('dpkg -i', () => inRoot(root, ['dpkg', '-i', '/tmp/pkg.deb']));
+    copyFileSync(deb, join(root, 'var/tmp/pkg.deb'));
+    const r = timed('dpkg -i', () => inRoot(root, ['dpkg', '-i', '/var/tmp/pkg.deb']));
     expect(r.status, r.out).toBe(0);
     expect(r.stderr).toContain('systemctl enable --now mfa-radius-proxy');
     const user = account(root, SVC);
@@ -185,7 +198,7 @@ describe('Debian package: build, install into a fresh trixie root, run under sys
     'under systemd in the root: the CLI enrols a user, Status-Server and a login get Access-Accept, reload, stop',
     async () => {
       const port = await freeUdpPort();
-      const secret = randomBytes(18).toString('base64url');
+      secret = randomBytes(18).toString('base64url');
       const password = `pw-${randomBytes(6).toString('hex')}`;
       registerSensitive(secret, password, SEED);
       writeFileSync(
@@ -219,19 +232,8 @@ describe('Debian package: build, install into a fresh trixie root, run under sys
       expect(inRoot(root, ['systemctl', 'enable', 'mfa-radius-proxy.service']).status).toBe(0);
       const t0 = Date.now();
       container = Container.boot(root);
-      const server = `127.0.0.1:${port}`;
-      let status = await radclient({
-        server,
-        secret,
-        attrs: {},
-        command: 'status',
-        timeoutSec: 1,
-        retries: 1,
-      });
-      // Boot and start take a few seconds; each try waits for radclient's own 1 s timeout.
-      while (status.code === 'timeout' && Date.now() - t0 < 2 * MIN) {
-        status = await radclient({ server, secret, attrs: {}, command: 'status', timeoutSec: 1, retries: 1 });
-      }
+      server = `127.0.0.1:${port}`;
+      let status = await statusUntilAnswered(server, secret, 2 * MIN);
       timings.push(`boot to Status-Server answered ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       expect(status.code, container.console().slice(-3000)).toBe('Access-Accept');
       expect(container.exec(['systemctl', 'is-active', 'mfa-radius-proxy.service']).stdout.trim()).toBe(
@@ -298,6 +300,49 @@ describe('Debian package: build, install into a fresh trixie root, run under sys
       writeFileSync(
         logFile('deb-journal'),
         container.exec(['journalctl', '-u', 'mfa-radius-proxy.service', '-o', 'cat', '--no-pager']).stdout,
+      );
+      expect(await container.stop()).toBe(0);
+      container = undefined;
+    },
+    4 * MIN,
+  );
+
+  it(
+    "the appliance's mfa-update-app: checks a package, installs it, keeps the previous one for --rollback",
+    async () => {
+      const tool = join(root, 'usr/local/sbin/mfa-update-app');
+      copyFileSync(join(REPO, 'appliance/rootfs/usr/local/sbin/mfa-update-app'), tool);
+      chmodSync(tool, 0o755);
+      container = Container.boot(root);
+      expect((await statusUntilAnswered(server, secret, 2 * MIN)).code).toBe('Access-Accept');
+      const update = (...args: string[]) => container!.exec(['mfa-update-app', ...args]);
+
+      const notPkg = update('/etc/hostname');
+      expect(notPkg.status).toBe(1);
+      expect(notPkg.stderr).toContain('is not a mfa-radius-proxy package');
+      // A config the package's own check-config rejects: nothing is installed, the proxy keeps running.
+      const cfg = join(root, 'etc/mfa-radius-proxy/config.yaml');
+      const good = readFileSync(cfg, 'utf8');
+      writeFileSync(cfg, `${good}bogus_key: 1\n`);
+      const refused = update('/var/tmp/pkg.deb');
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain('the new version rejects the current config.yaml');
+      expect(refused.stderr).toContain('bogus_key');
+      writeFileSync(cfg, good);
+
+      const first = update('/var/tmp/pkg.deb');
+      expect(first.status, first.out).toBe(0);
+      expect(first.stdout).toContain('mfa-update-app: installed 0.');
+      expect(readFileSync(cfg, 'utf8')).toBe(good);
+      expect(update('--rollback').stderr).toContain('nothing to roll back to');
+      expect(update('/var/tmp/pkg.deb').status).toBe(0);
+      const back = update('--rollback');
+      expect(back.status, back.out).toBe(0);
+      expect(back.stdout).toContain('rolled back to');
+      expect(existsSync(join(root, 'var/lib/mfa-appliance/packages/previous.deb'))).toBe(true);
+      expect((await statusUntilAnswered(server, secret, MIN)).code).toBe('Access-Accept');
+      expect(container.exec(['systemctl', 'is-active', 'mfa-radius-proxy.service']).stdout.trim()).toBe(
+        'active',
       );
       expect(await container.stop()).toBe(0);
       container = undefined;
