@@ -5,10 +5,11 @@
 #   bash appliance/build.sh --target rpi   # arm64 Raspberry Pi 4/5 SD card: out/*.img.xz
 #
 # Phases (each logged with its duration):
-#   1. app      build the TypeScript app (npm run build) and stage dist/ + production node_modules (JS only)
-#   2. base     mmdebstrap: packages, native module compiled inside the target chroot, compilers purged
+#   1. app      build the TypeScript app (npm run build) and the Debian package of it for the image's
+#               architecture (scripts/deb/build-deb.sh: the one install path, also used outside the appliance)
+#   2. base     mmdebstrap: the Debian packages of the image, no compilers
 #               (cached in work/<target>/base with --reuse-base when its inputs did not change)
-#   3. rootfs   copy of base + overlay (units, firewall, sshd, sysctl...) + app + identity reset
+#   3. rootfs   copy of base + overlay (units, firewall, sshd, sysctl...) + dpkg -i the app package + identity reset
 #   4. image    loop-free disk assembly (sfdisk on a file, mke2fs -d, mkfs.vfat + mtools, dd)
 #   5. manifest package versions, app version, SHA-256 of every output, beside the image
 set -euo pipefail
@@ -47,15 +48,14 @@ case $TARGET in
   *) die "unknown target '$TARGET' (vm|rpi)" ;;
 esac
 
-# Native builds compile better-sqlite3 in the target chroot; foreign ones cross-compile on the host.
-BUILD_ONLY=build-only.txt
-[ "$ARCH" = "$(dpkg --print-architecture)" ] || BUILD_ONLY=build-only-cross.txt
 need_root "the image build"
+# The package build compiles better-sqlite3 on the host (natively, or cross for arm64): g++, make, python3.
 host_pkgs=(mmdebstrap=mmdebstrap sfdisk=fdisk mkfs.vfat=dosfstools mcopy=mtools mke2fs=e2fsprogs
-  qemu-img=qemu-utils zstd=zstd xz=xz-utils npm=npm systemd-analyze=systemd unshare=util-linux)
+  qemu-img=qemu-utils zstd=zstd xz=xz-utils npm=npm systemd-analyze=systemd unshare=util-linux
+  dpkg-deb=dpkg g++=g++ make=make python3=python3)
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
   host_pkgs+=(arch-test=arch-test update-binfmts=binfmt-support /usr/bin/qemu-aarch64-static=qemu-user-static
-    aarch64-linux-gnu-g++=g++-aarch64-linux-gnu make=make python3=python3 nft=nftables)
+    aarch64-linux-gnu-g++=g++-aarch64-linux-gnu nft=nftables)
 fi
 ensure_host_pkgs "${host_pkgs[@]}"
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
@@ -85,8 +85,8 @@ phase() { # phase NAME FUNCTION
 
 # ---------------------------------------------------------------- 1. app
 APP_STATUS=unknown
+APP_DEB=
 phase_app() {
-  local stage=$W/app
   if [ "$APP_BUILD" != no ]; then
     if (cd "$REPO_DIR" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build) >"$W/app-build.log" 2>&1; then
       APP_STATUS=built
@@ -100,22 +100,17 @@ phase_app() {
   else
     APP_STATUS=prebuilt
   fi
-  if [ ! -f "$REPO_DIR/dist/cli/main.js" ]; then
-    log "WARNING: dist/cli/main.js is missing: the image will contain no runnable proxy"
-    APP_STATUS="$APP_STATUS-no-dist"
-  fi
-  # Production dependencies as JavaScript only; the native module is compiled for the target in phase 2.
-  rm -rf "$stage"
-  mkdir -p "$stage"
-  cp "$REPO_DIR/package.json" "$REPO_DIR/package-lock.json" "$stage/"
-  (cd "$stage" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund) >"$W/app-deps.log" 2>&1 ||
-    { tail -30 "$W/app-deps.log" >&2; die "npm ci --omit=dev failed"; }
+  [ -f "$REPO_DIR/dist/cli/main.js" ] || die "dist/cli/main.js is missing: nothing to package (run npm run build)"
+  # The package: dist/ + production node_modules with better-sqlite3 built for $ARCH (cached by its inputs).
+  rm -rf "$W/deb" && mkdir -p "$W/deb"
+  APP_DEB=$(bash "$REPO_DIR/scripts/deb/build-deb.sh" --no-build --arch "$ARCH" --out "$W/deb" 2>"$W/app-deb.log") ||
+    { tail -30 "$W/app-deb.log" >&2; die "scripts/deb/build-deb.sh failed (log: $W/app-deb.log)"; }
+  log "app package: ${APP_DEB##*/}"
 }
 
 # ---------------------------------------------------------------- 2. base (mmdebstrap)
 base_key() {
-  cat "$APPLIANCE_DIR"/packages/*.txt "$APPLIANCE_DIR/hooks/essential.sh" "$APPLIANCE_DIR/hooks/customize-base.sh" \
-    "$REPO_DIR/package-lock.json" |
+  cat "$APPLIANCE_DIR"/packages/*.txt "$APPLIANCE_DIR/hooks/essential.sh" "$APPLIANCE_DIR/hooks/customize-base.sh" |
     { cat; echo "$TARGET $ARCH $SUITE $MIRROR"; } | sha256sum | cut -c1-16
 }
 phase_base() {
@@ -129,9 +124,9 @@ phase_base() {
   mkdir -p "$base"
   # Run copies of the hooks, so editing the tree during a build cannot change a script bash is reading.
   rm -rf "$W/hooks.run" && cp -r "$APPLIANCE_DIR/hooks" "$W/hooks.run"
-  includes=$( { read_list "$APPLIANCE_DIR/packages/base.txt"; read_list "$APPLIANCE_DIR/packages/$TARGET.txt";
-    read_list "$APPLIANCE_DIR/packages/$BUILD_ONLY"; } | paste -sd, -)
-  APPLIANCE_TARGET=$TARGET APPLIANCE_DIR=$APPLIANCE_DIR APPLIANCE_STAGE=$W/app \
+  includes=$( { read_list "$APPLIANCE_DIR/packages/base.txt"; read_list "$APPLIANCE_DIR/packages/$TARGET.txt"; } |
+    paste -sd, -)
+  APPLIANCE_TARGET=$TARGET APPLIANCE_DIR=$APPLIANCE_DIR \
   mmdebstrap --mode=root --variant=minbase --arch="$ARCH" \
     --components="main non-free-firmware" \
     --include="$includes" \
@@ -159,7 +154,7 @@ phase_rootfs() {
   rm -rf "$W/hooks.run" && cp -r "$APPLIANCE_DIR/hooks" "$W/hooks.run"
   safe_rm "$root"
   cp -a "$W/base" "$root"
-  APPLIANCE_TARGET=$TARGET APPLIANCE_DIR=$APPLIANCE_DIR REPO_DIR=$REPO_DIR APP_VERSION=$APP_VERSION GIT_REV=$GIT_REV \
+  APPLIANCE_TARGET=$TARGET APPLIANCE_DIR=$APPLIANCE_DIR REPO_DIR=$REPO_DIR APP_VERSION=$APP_VERSION GIT_REV=$GIT_REV APP_DEB=$APP_DEB \
     bash "$W/hooks.run/configure.sh" "$root" >"$W/configure.log" 2>&1 ||
     { tail -40 "$W/configure.log" >&2; die "configure.sh failed (log: $W/configure.log)"; }
   bash "$APPLIANCE_DIR/lib/check-rootfs.sh" "$root" "$TARGET" | tee "$W/check-rootfs.log" >&2 ||
@@ -177,8 +172,9 @@ phase_image() {
     xz -T2 -6 -c "$W/$NAME.img" >"$OUT_DIR/$NAME.img.xz"
     mv "$W/$NAME.img" "$W/sd.img" # kept (sparse) for the structural test
   fi
-  # The app alone, for in-place updates on a running box (mfa-update-app keeps config and data).
-  tar -C "$W/rootfs/opt" --owner=0 --group=0 -czf "$OUT_DIR/mfa-radius-proxy-app-$APP_VERSION-$ARCH.tar.gz" mfa-radius-proxy
+  # The app package alone, for in-place updates on a running box (mfa-update-app keeps config and data) and
+  # for installing on any Debian 12/13 host.
+  cp "$APP_DEB" "$OUT_DIR/"
 }
 
 # ---------------------------------------------------------------- 5. manifest
@@ -194,22 +190,25 @@ phase_manifest() {
     echo "app_version: $APP_VERSION"
     echo "git_revision: $GIT_REV"
     echo "app_build: $APP_STATUS"
+    echo "app_package: ${APP_DEB##*/} $(dpkg-deb -f "$APP_DEB" Depends)"
     echo "node: $(dpkg-query --admindir="$W/rootfs/var/lib/dpkg" -W -f='${Version}' nodejs)"
     echo "kernel: $(dpkg-query --admindir="$W/rootfs/var/lib/dpkg" -W -f='${Version}' "linux-image-$ARCH")"
     echo "phase_seconds: $(for k in "${!PHASE_SECONDS[@]}"; do printf '%s=%s ' "$k" "${PHASE_SECONDS[$k]}"; done)"
     echo "sha256:"
-    (cd "$OUT_DIR" && for f in "$NAME".* "mfa-radius-proxy-app-$APP_VERSION-$ARCH.tar.gz"; do
+    (cd "$OUT_DIR" && for f in "$NAME".* "${APP_DEB##*/}"; do
       case $f in *.manifest.txt) continue ;; esac
       printf '  %s  %s (%s bytes, %s on disk)\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$f" "$(stat -c %s "$f")" "$(du -h "$f" | cut -f1)"
     done)
     echo "npm_packages:"
-    (cd "$W/rootfs/opt/mfa-radius-proxy" && find node_modules -name package.json -path '*/node_modules/*/package.json' \
+    (cd "$W/rootfs/usr/lib/mfa-radius-proxy" && find node_modules -name package.json -path '*/node_modules/*/package.json' \
       -not -path '*/node_modules/*/node_modules/*/*/package.json' -exec node -e \
       'for (const f of process.argv.slice(1)) { const p = require(require("path").resolve(f)); if (p.name && p.version) console.log(`  ${p.name} ${p.version}`) }' {} + | sort -u)
     echo "debian_packages:"
     dpkg-query --admindir="$W/rootfs/var/lib/dpkg" -W -f='  ${Package} ${Version} ${Architecture}\n'
   } >"$m"
-  (cd "$OUT_DIR" && sha256sum "$NAME".* "mfa-radius-proxy-app-$APP_VERSION-$ARCH.tar.gz" | grep -v manifest >"$NAME.sha256")
+  # The list first: a redirection in the same pipeline could create $NAME.sha256 before the glob is expanded.
+  (cd "$OUT_DIR" && rm -f "$NAME.sha256" && mapfile -t files < <(ls "$NAME".* | grep -v -e '\.manifest\.txt$' -e '\.sha256$') &&
+    sums=$(sha256sum "${files[@]}" "${APP_DEB##*/}") && echo "$sums" >"$NAME.sha256")
 }
 
 phase app phase_app

@@ -76,9 +76,9 @@ test_rpi() {
   expect "cmdline.txt boots root=LABEL=RASPIROOT" grep -q 'root=LABEL=RASPIROOT' "$T/cmdline.txt"
   expect "config.txt: 64-bit, kernel and initramfs set" sh -c "grep -q '^arm_64bit=1' '$T/config.txt' && grep -q '^kernel=vmlinuz' '$T/config.txt' && grep -q '^initramfs initrd.img' '$T/config.txt'"
   expect "root file system is ext4 labelled RASPIROOT" sh -c "dumpe2fs -h '$root' 2>/dev/null | grep -q 'volume name:.*RASPIROOT'"
-  debugfs -R "dump /opt/mfa-radius-proxy/node_modules/better-sqlite3/build/Release/better_sqlite3.node $T/bs.node" "$root" 2>/dev/null
+  debugfs -R "dump /usr/lib/mfa-radius-proxy/node_modules/better-sqlite3/build/Release/better_sqlite3.node $T/bs.node" "$root" 2>/dev/null
   debugfs -R "dump /usr/bin/node $T/node.bin" "$root" 2>/dev/null
-  debugfs -R "stat /opt/mfa-radius-proxy/dist/cli/main.js" "$root" >"$T/main-js.txt" 2>&1 || true
+  debugfs -R "stat /usr/lib/mfa-radius-proxy/dist/cli/main.js" "$root" >"$T/main-js.txt" 2>&1 || true
   is_aarch64() { [ -s "$1" ] && [ "$(od -An -tx1 -j18 -N2 "$1" | tr -d ' ')" = b700 ]; }
   expect "better_sqlite3.node is an aarch64 ELF" is_aarch64 "$T/bs.node"
   expect "node is an aarch64 ELF" is_aarch64 "$T/node.bin"
@@ -240,9 +240,11 @@ inner() {
   fi
   # 2b. Operations on the box: the CLI on the PATH (runs as the service user) and a backup of config + data.
   out=$(timeout 300 ssh "${sshopt[@]}" -i "$T/id_ed25519" mfaadmin@127.0.0.1 \
-    'sudo mfa-radius-proxy user list >/dev/null && echo CLI-OK; sudo mfa-backup -o /var/tmp/t.tar.gz >/dev/null && sudo tar -tzf /var/tmp/t.tar.gz' 2>&1 || true)
+    'sudo mfa-radius-proxy user list >/dev/null && echo CLI-OK; sudo systemctl reload mfa-radius-proxy.service && systemctl is-active mfa-radius-proxy.service >/dev/null && echo RELOAD-OK; sudo mfa-backup -o /var/tmp/t.tar.gz >/dev/null && sudo tar -tzf /var/tmp/t.tar.gz' 2>&1 || true)
   grep -q CLI-OK <<<"$out" && ok "CLI on the PATH works over SSH (sudo mfa-radius-proxy user list)" ||
     nok "CLI on the PATH: $(grep -v '^ *$' <<<"$out" | tail -2 | tr '\n' ' ')"
+  grep -q RELOAD-OK <<<"$out" && ok "systemctl reload mfa-radius-proxy (SIGHUP) keeps it active" ||
+    nok "systemctl reload mfa-radius-proxy: $(grep -v '^ *$' <<<"$out" | tail -2 | tr '\n' ' ')"
   grep -q 'config/config.yaml' <<<"$out" && grep -q '^data/' <<<"$out" && ok "mfa-backup archives config and data" ||
     nok "mfa-backup: $( (grep -m1 -E 'Error|denied|mfa-backup' <<<"$out" || tail -1 <<<"$out") | tr '\n' ' ')"
   out=$(timeout 60 ssh "${sshopt[@]}" -o PreferredAuthentications=password,keyboard-interactive -o PubkeyAuthentication=no root@127.0.0.1 true 2>&1 || true)

@@ -17,6 +17,11 @@ declare -A NEED=(
   [ip]=iproute2
   [taskset]=util-linux
   [systemd-analyze]=systemd
+  # the Debian package test: a fresh trixie root, booted with systemd as PID 1
+  [mmdebstrap]=mmdebstrap
+  [systemd-nspawn]=systemd-container
+  [nsenter]=util-linux
+  [dpkg-deb]=dpkg
 )
 # packages without a distinctive command
 EXTRA_PKGS=(samba-ad-dc samba-ad-provision)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Phase 3 of build.sh: turns a copy of the cached base tree into the appliance root file system.
-# No package downloads here. $1 = rootfs; APPLIANCE_TARGET, APPLIANCE_DIR, REPO_DIR, APP_VERSION, GIT_REV.
+# No package downloads here. $1 = rootfs; APPLIANCE_TARGET, APPLIANCE_DIR, REPO_DIR, APP_VERSION, GIT_REV, APP_DEB.
 set -euo pipefail
 R=$(cd "$1" && pwd)
 T=$APPLIANCE_TARGET
@@ -26,21 +26,17 @@ install -m 0644 "$APPLIANCE_DIR/appliance.example.yaml" "$R/usr/local/share/doc/
 echo "${SOURCE_DATE_EPOCH:-0}" >"$R/etc/mfa-appliance/build-epoch"
 echo "mfa-radius-proxy $APP_VERSION ($GIT_REV) $T $(date -u +%FT%TZ)" >"$R/etc/mfa-appliance/image-version"
 
-echo "== app"
-OPT=$R/opt/mfa-radius-proxy
-rm -rf "$OPT/dist"
-install -m 0644 "$REPO_DIR/package.json" "$REPO_DIR/package-lock.json" "$OPT/"
-if [ -d "$REPO_DIR/dist" ]; then cp -r "$REPO_DIR/dist" "$OPT/dist"; find "$OPT/dist" -name '*.map' -delete; fi
-chown -R 0:0 "$OPT"
-chmod -R u=rwX,go=rX "$OPT"
-
-echo "== service user and directories"
-in_root useradd --system --user-group --home-dir /var/lib/mfa-radius-proxy --no-create-home \
-  --shell /usr/sbin/nologin --comment "MFA RADIUS proxy" mfa-radius-proxy
-gid=$(awk -F: '$1 == "mfa-radius-proxy" { print $3 }' "$R/etc/group")
-install -d -m 0750 -o 0 -g "$gid" "$R/etc/mfa-radius-proxy"
+echo "== app: the mfa-radius-proxy Debian package"
+# The same .deb as outside the appliance (scripts/deb/build-deb.sh): /usr/lib/mfa-radius-proxy, the hardened unit,
+# /usr/bin/mfa-radius-proxy, the service user and its directories (postinst). Its Depends (nodejs, procps, …)
+# are in the base, so dpkg needs no mirror. A copy stays on the box for mfa-update-app --rollback.
+install -d -m 0700 "$R/var/lib/mfa-appliance" "$R/var/lib/mfa-appliance/packages"
+install -m 0644 "$APP_DEB" "$R/var/lib/mfa-appliance/packages/current.deb"
+in_root dpkg -i /var/lib/mfa-appliance/packages/current.deb
+# The seed writes config.yaml; until then there is none, so the unit's ConditionPathExists keeps the proxy off
+# (the package's example would only make it fail). dpkg keeps a deleted conffile deleted on upgrades.
+rm -f "$R/etc/mfa-radius-proxy/config.yaml"
 install -d -m 0755 "$R/etc/nftables.d" "$R/etc/chrony/sources.d" "$R/etc/rsyslog.d"
-install -d -m 0700 "$R/var/lib/mfa-appliance"
 
 echo "== systemd units"
 in_root systemctl enable mfa-growroot.service mfa-firstboot.service mfa-ssh-hostkeys.service mfa-time-wait.service \

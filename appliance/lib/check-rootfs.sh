@@ -24,10 +24,12 @@ check "no package caches or lists" sh -c "! find $R/var/cache/apt $R/var/lib/apt
 check "no build-time apt options (Check-Valid-Until) left" test ! -e "$R/etc/apt/apt.conf.d/99mmdebstrap"
 check "resolv.conf is the resolved link, not the build host's" test "$(readlink "$R/etc/resolv.conf")" = ../run/systemd/resolve/resolv.conf
 check "no world-writable files" sh -c "! find $R -xdev -type f -perm -0002 ! -path '$R/proc/*' ! -path '$R/sys/*' | grep ."
-check "app: dist/cli/main.js present" test -f "$R/opt/mfa-radius-proxy/dist/cli/main.js"
-check "native module is $elf ELF" sh -c "file -b $R/opt/mfa-radius-proxy/node_modules/better-sqlite3/build/Release/better_sqlite3.node 2>/dev/null | grep -q '$elf' || od -An -tx1 -j18 -N2 $R/opt/mfa-radius-proxy/node_modules/better-sqlite3/build/Release/better_sqlite3.node | grep -Eq '$( [ "$elf" = aarch64 ] && echo 'b7 00' || echo '3e 00')'"
-check "native module loads with the image's node" in_root /usr/bin/node -e "new (require('/opt/mfa-radius-proxy/node_modules/better-sqlite3'))(':memory:').close()"
-check "CLI wrapper and tools are executable" test -x "$R/usr/local/bin/mfa-radius-proxy" -a -x "$R/usr/local/sbin/mfa-backup" -a -x "$R/usr/local/sbin/mfa-firstboot"
+check "app: the mfa-radius-proxy package is installed" sh -c "dpkg-query --admindir=$R/var/lib/dpkg -W -f='\${Status}' mfa-radius-proxy | grep -qx 'install ok installed'"
+check "app: dist/cli/main.js present" test -f "$R/usr/lib/mfa-radius-proxy/dist/cli/main.js"
+check "no config.yaml until a seed writes one (the package's example is removed)" test ! -e "$R/etc/mfa-radius-proxy/config.yaml"
+check "native module is $elf ELF" sh -c "file -b $R/usr/lib/mfa-radius-proxy/node_modules/better-sqlite3/build/Release/better_sqlite3.node 2>/dev/null | grep -q '$elf' || od -An -tx1 -j18 -N2 $R/usr/lib/mfa-radius-proxy/node_modules/better-sqlite3/build/Release/better_sqlite3.node | grep -Eq '$( [ "$elf" = aarch64 ] && echo 'b7 00' || echo '3e 00')'"
+check "native module loads with the image's node" in_root /usr/bin/node -e "new (require('/usr/lib/mfa-radius-proxy/node_modules/better-sqlite3'))(':memory:').close()"
+check "CLI wrapper and tools are executable" test -x "$R/usr/bin/mfa-radius-proxy" -a -x "$R/usr/local/sbin/mfa-backup" -a -x "$R/usr/local/sbin/mfa-firstboot"
 tmpd=$(mktemp -d "$R/tmp/check.XXXXXX")
 printf 'add element inet appliance radius_ports { 1812 }\nadd element inet appliance radius_v4 { 10.0.0.0/8, 10.0.2.2 }\nadd element inet appliance ssh_v6 { ::/0 }\n' >"$tmpd/10-test.nft"
 sed "s|/etc/nftables.d/|/tmp/${tmpd##*/}/|" "$R/etc/nftables.conf" >"$tmpd/nftables.conf"

@@ -38,10 +38,12 @@ export function configWarnings(
   } catch {
     // The embedded default has no file; a file that vanished since loading is not worth a warning.
   }
-  if (mode !== undefined && (mode & 0o044) !== 0) {
+  // Group-readable is fine: the Debian package makes it root:mfa-radius-proxy 0640, the service's
+  // own group. Readable by everyone on the box is not.
+  if (mode !== undefined && (mode & 0o004) !== 0) {
     const octal = (mode & 0o777).toString(8).padStart(4, '0');
     out.push(
-      `${file}: the config file is readable by group/others (mode ${octal}) and holds the shared secrets (clients[].secret); fix with: chmod 600 ${file}`,
+      `${file}: the config file is readable by others (mode ${octal}) and holds the shared secrets (clients[].secret); fix with: chmod o-rwx ${file}`,
     );
   }
   const old = join(dirname(resolve(file)), 'data');

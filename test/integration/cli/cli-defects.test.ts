@@ -131,7 +131,7 @@ describe('warnings (item 14)', () => {
     expect(checked.code).toBe(0);
     expect(checked.stderr).toContain(`warning: ${file}: clients[0].secret:`);
     expect(checked.stderr).toContain(
-      `warning: ${file}: the config file is readable by group/others (mode 0644)`,
+      `warning: ${file}: the config file is readable by others (mode 0644)`,
     );
     expect(checked.stderr + checked.stdout).not.toContain('short-12');
 
@@ -153,7 +153,7 @@ describe('warnings (item 14)', () => {
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
     expect(stderr).toContain(`warning: ${file}: clients[0].secret:`);
-    expect(stderr).toContain(`warning: ${file}: the config file is readable by group/others`);
+    expect(stderr).toContain(`warning: ${file}: the config file is readable by others`);
   });
 });
 

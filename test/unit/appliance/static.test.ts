@@ -2,6 +2,7 @@
 // temporary root, and the sandbox score of the proxy unit with the host's systemd-analyze (offline).
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -17,6 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const APPLIANCE = join(import.meta.dirname, '../../../appliance');
 const ROOTFS = join(APPLIANCE, 'rootfs');
+const DEB_ROOT = join(import.meta.dirname, '../../../scripts/deb/root');
 const tmp = mkdtempSync(join(tmpdir(), 'appliance-static-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -106,18 +108,22 @@ describe('appliance static checks', () => {
     expect(r.stderr).toMatch(/proxy.clients\[0\].address/);
   });
 
-  it('the proxy unit scores <= 2.5 in systemd-analyze security (offline, host systemd)', () => {
+  it('the packaged proxy unit with the appliance drop-ins scores <= 2.5 in systemd-analyze security (offline)', () => {
+    // The unit comes from the Debian package (scripts/deb); the appliance adds only drop-ins (jitless + order).
     const root = join(tmp, 'unitroot');
-    const sys = join(root, 'etc/systemd/system');
-    mkdirSync(join(sys, 'mfa-radius-proxy.service.d'), { recursive: true });
+    const lib = join(root, 'usr/lib/systemd/system');
+    const dropins = join(root, 'etc/systemd/system/mfa-radius-proxy.service.d');
+    mkdirSync(lib, { recursive: true });
+    mkdirSync(dropins, { recursive: true });
     copyFileSync(
-      join(ROOTFS, 'etc/systemd/system/mfa-radius-proxy.service'),
-      join(sys, 'mfa-radius-proxy.service'),
+      join(DEB_ROOT, 'usr/lib/systemd/system/mfa-radius-proxy.service'),
+      join(lib, 'mfa-radius-proxy.service'),
     );
-    copyFileSync(
-      join(ROOTFS, 'etc/systemd/system/mfa-radius-proxy.service.d/10-jitless.conf'),
-      join(sys, 'mfa-radius-proxy.service.d/10-jitless.conf'),
-    );
+    const applianceDropins = readdirSync(join(ROOTFS, 'etc/systemd/system/mfa-radius-proxy.service.d'));
+    expect(applianceDropins.sort()).toEqual(['10-jitless.conf', '20-appliance.conf']);
+    for (const f of applianceDropins)
+      copyFileSync(join(ROOTFS, 'etc/systemd/system/mfa-radius-proxy.service.d', f), join(dropins, f));
+    expect(existsSync(join(ROOTFS, 'etc/systemd/system/mfa-radius-proxy.service'))).toBe(false);
     const out = execFileSync(
       'systemd-analyze',
       ['security', '--offline=yes', `--root=${root}`, '--no-pager', 'mfa-radius-proxy.service'],

@@ -169,9 +169,12 @@ describe('warnings (issue 9, item 14)', () => {
     const w = configWarnings(loadConfigFile(f));
     expect(w).toHaveLength(2);
     expect(w[0]).toContain(`${f}: clients[0].secret:`);
-    expect(w[1]).toContain(`${f}: the config file is readable by group/others (mode 0644)`);
+    expect(w[1]).toContain(`${f}: the config file is readable by others (mode 0644)`);
     expect(w.join('\n')).not.toContain('short-12');
     chmodSync(f, 0o600);
+    expect(configWarnings(loadConfigFile(f))).toHaveLength(1);
+    // The Debian package's own mode (root:mfa-radius-proxy 0640): readable by the service's group only.
+    chmodSync(f, 0o640);
     expect(configWarnings(loadConfigFile(f))).toHaveLength(1);
   });
 

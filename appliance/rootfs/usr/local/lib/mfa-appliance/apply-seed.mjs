@@ -11,17 +11,17 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CONFIG_PATH, firewallFromConfig, renderAll, SeedError } from './seed-render.mjs';
 
-// The yaml parser ships with the app (/opt/mfa-radius-proxy/node_modules); no second copy on the box.
+// The yaml parser ships with the app (the mfa-radius-proxy package, /usr/lib/mfa-radius-proxy/node_modules); no second copy on the box.
 // (Outside the appliance, e.g. in the repository's tests, it resolves from this file's location.)
 function loadYaml() {
-  for (const base of ['/opt/mfa-radius-proxy/package.json', import.meta.url]) {
+  for (const base of ['/usr/lib/mfa-radius-proxy/package.json', import.meta.url]) {
     try {
       return createRequire(base)('yaml');
     } catch {
       // try the next location
     }
   }
-  throw new Error('mfa-apply-seed: the yaml package is missing (expected in /opt/mfa-radius-proxy/node_modules)');
+  throw new Error('mfa-apply-seed: the yaml package is missing (expected in /usr/lib/mfa-radius-proxy/node_modules)');
 }
 const YAML = loadYaml();
 
