@@ -146,9 +146,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       rejectMessages: rejectMessages(cfg),
       challenges,
       authCache,
+      methodPrefs: { defaultFor: async (id) => store.methods.defaultFor(id) },
       options: {
         challengeTimeoutSec: cfg.mfa.challenge_timeout_sec,
         challengePrompt: cfg.mfa.challenge_prompt,
+        methodKeywords: cfg.mfa.method_keywords,
+        offerText: cfg.mfa.offer_text,
       },
     });
     return {

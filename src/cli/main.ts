@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { action, quietOnEpipe } from './cli-action.js';
 import { checkConfigCommand } from './check-config-command.js';
 import { registerDirectoryCommands } from './directory-command.js';
+import { registerMethodCommands } from './method-commands.js';
 import { registerPhoneCommands } from './phone-commands.js';
 import { radtestCommand } from './radtest-command.js';
 import { serveCommand } from './serve-command.js';
@@ -39,6 +40,7 @@ program
 registerUserCommands(program);
 registerTokenCommands(program);
 registerPhoneCommands(program);
+registerMethodCommands(program);
 registerDirectoryCommands(program);
 
 program

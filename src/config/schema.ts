@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ldapDirectorySchema } from '../directory/ldap-schema.js';
 import { policySchema } from '../policy/policy-schema.js';
+import { methodList } from './methods.js';
 import { smsSectionSchema } from './sms-section.js';
 import { httpSchema } from '../web/http-schema.js';
 import { radiusDirectorySchema } from '../upstream/radius-schema.js';
@@ -61,6 +62,7 @@ export const behindProxySchema = z
     challenge_prompt: z.string().min(1).max(1000).optional(),
     failmode: z.enum(['secure', 'safe']).optional(),
     auth_cache_sec: z.number().int().min(0).max(86_400).optional(),
+    methods: methodList.optional(),
   })
   .strict()
   .refine((g) => g.nas_ip_address !== undefined || g.nas_identifier !== undefined, {
@@ -91,6 +93,8 @@ export const clientSchema = z
      * password as a full MFA login. 0 = off.
      */
     auth_cache_sec: z.number().int().min(0).max(86_400).default(0),
+    /** The methods this gateway may use (e.g. no SMS on a concat-only client); default all. */
+    methods: methodList.optional(),
     /**
      * Issue 5: this client is a RADIUS proxy (NPS, FreeRADIUS) forwarding for other gateways; their
      * NAS-IP-Address / NAS-Identifier then identify the original gateway for policy and audit.
@@ -130,6 +134,19 @@ export const configSchema = z
           .default('Enter the 6-digit code from your authenticator app'),
         /** The only text a gateway ever sees on a reject; the reason stays in the audit log. */
         reject_message: z.string().max(1000).default('Authentication failed'),
+        /**
+         * What a user types to choose a method: at a challenge instead of the code, or after the
+         * password in one field (`Secret123,sms`).
+         */
+        method_keywords: z
+          .object({
+            totp: z.string().min(1).max(20).default('app'),
+            sms: z.string().min(1).max(20).default('sms'),
+          })
+          .strict()
+          .prefault({}),
+        /** Appended to a challenge's prompt when the user has other methods; {keywords} lists them. */
+        offer_text: z.string().max(200).default('or type {keywords}'),
       })
       .strict()
       .prefault({}),

@@ -17,8 +17,10 @@ function canonical(algorithm: HashAlgorithm | string): HashAlgorithm {
 
 // RFC 6238 codes are compared in constant time (a timing oracle would leak digits one by one).
 function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  const x = typeof a === 'string' ? Buffer.from(a, 'utf8') : Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  const y = typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const x =
+    typeof a === 'string' ? Buffer.from(a, 'utf8') : Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  const y =
+    typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 

@@ -93,7 +93,12 @@ export class TotpFactor implements Factor {
       if (m.kind === 'replayed') replayed = true;
       if (m.kind !== 'ok') continue;
       if (!consume) {
-        this.remember(identityId, { code, tokenId: token.id, step: m.step, at: Math.floor(epoch / token.period) });
+        this.remember(identityId, {
+          code,
+          tokenId: token.id,
+          step: m.step,
+          at: Math.floor(epoch / token.period),
+        });
         return { kind: 'ok', tokenId: token.id, step: m.step };
       }
       // The atomic claim is the real replay guard: two requests carrying the same code, in this

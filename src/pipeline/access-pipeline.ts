@@ -12,6 +12,7 @@ import {
   startFactor,
   verifyCode,
 } from './steps/factor-step.js';
+import { chooseMethods, keywordOf } from './steps/method-choice.js';
 import { type PrimaryStepResult, primaryStep } from './steps/primary-step.js';
 import type { Decision, ReplyAttribute } from './types.js';
 
@@ -103,7 +104,7 @@ export class AccessPipeline {
     }
     const rule = p.policy.rule;
     const attributes = [...carried, ...p.attributes, ...p.policy.reply];
-    const direct = await noFactorNeeded(this.deps, p.identity, p.policy, p.enrolled, attributes);
+    const direct = await noFactorNeeded(this.deps, p.identity, p.policy, p.methods, attributes);
     if (direct) return out(direct, p.mode, rule);
     // The auth-result cache: an answer to the upstream's question is no password, never cached.
     const cache = p.mode === 'upstream-answer' ? undefined : this.cacheFor(req, p.identity.id);
@@ -121,15 +122,17 @@ export class AccessPipeline {
       if (d.kind === 'accept' && cache && token) await cache.port.remember(cache.key, token, cache.ttlMs);
       return out(d, p.mode, rule);
     }
-    // A concat client cannot show a challenge: only a factor answered out of band (two-way SMS) can
-    // still start; without one the code is missing.
-    const usable =
-      req.client.mfaMode === 'concat' && p.mode !== 'upstream-answer'
-        ? p.enrolled.filter((f) => f.outOfBand === true)
-        : p.enrolled;
+    const all = p.methods.usable;
+    // The method picked by keyword (`Secret123,sms`) starts, whatever the mode. Otherwise a concat
+    // client cannot show a challenge: only a factor answered out of band (two-way SMS) can start.
+    const usable = p.requested
+      ? [p.requested]
+      : req.client.mfaMode === 'concat' && p.mode !== 'upstream-answer'
+        ? all.filter((f) => f.outOfBand === true)
+        : all;
     if (usable.length === 0) return out(reject(Reasons.MISSING_CODE, p.identity.id), p.mode, rule);
     return out(
-      await startFactor(this.deps, req, p.identity, usable, attributes, p.policy, ctx, token),
+      await startFactor(this.deps, req, p.identity, usable, attributes, p.policy, ctx, token, all),
       p.mode,
       rule,
     );
@@ -206,6 +209,24 @@ export class AccessPipeline {
   ): Promise<Decision> {
     const factor = this.deps.factors.get(c.kind);
     if (!factor) return reject(Reasons.INTERNAL_ERROR, c.identityId);
+    // Another method picked at the prompt by its keyword ("… or type sms").
+    const word = code.toLowerCase();
+    const other = c.offered?.find((k) => keywordOf(this.deps, k)?.toLowerCase() === word);
+    const next = other === undefined ? undefined : this.deps.factors.get(other);
+    if (next && c.identity) {
+      const started = await next.start(c.identity, startContext(this.deps, req, next, ctx));
+      const back = [
+        factor,
+        ...(c.offered ?? []).filter((k) => k !== other).flatMap((k) => this.deps.factors.get(k) ?? []),
+      ];
+      return finishStart(this.deps, req, c.identityId, next, started, {
+        attributes: c.attributes,
+        ...(c.rule !== undefined ? { rule: c.rule } : {}),
+        ...(c.authCacheToken ? { authCacheToken: c.authCacheToken } : {}),
+        identity: c.identity,
+        others: back,
+      });
+    }
     // A keyword first (`resend`; for two-way SMS an empty answer: "I replied to the SMS").
     if (factor.keyword) {
       const identity = { id: c.identityId, loginName: req.userName };
@@ -220,6 +241,8 @@ export class AccessPipeline {
           attributes: c.attributes,
           ...(c.rule !== undefined ? { rule: c.rule } : {}),
           ...(c.authCacheToken ? { authCacheToken: c.authCacheToken } : {}),
+          ...(c.identity ? { identity: c.identity } : {}),
+          others: (c.offered ?? []).flatMap((k) => this.deps.factors.get(k) ?? []),
         });
       }
     }
@@ -261,8 +284,9 @@ export class AccessPipeline {
     if (!(await attempt.admit(identity.id))) return out(reject(Reasons.USER_LOCKED_OUT, identity.id));
     const policy = this.deps.policy.evaluate(identity);
     if (!policy.allowed) return out(reject(Reasons.NOT_IN_ALLOWED_GROUP, identity.id), policy.rule);
-    const enrolled = await this.deps.factors.enrolled(identity);
-    const direct = await noFactorNeeded(this.deps, identity, policy, enrolled, policy.reply);
+    const methods = await chooseMethods(this.deps, req, identity, policy);
+    const enrolled = methods.usable;
+    const direct = await noFactorNeeded(this.deps, identity, policy, methods, policy.reply);
     if (direct) return out(direct, policy.rule);
     const code = (req.password ?? Buffer.alloc(0)).toString('utf8').trim();
     if (!code) {

@@ -21,6 +21,8 @@ export interface AccessRequest {
     readonly failmode: 'secure' | 'safe';
     /** Seconds an MFA login is remembered for re-authentication with the same password; 0 = off. */
     readonly authCacheSec: number;
+    /** The methods this gateway may use (absent: all). */
+    readonly methods?: readonly string[];
   };
   readonly userName: string;
   /** The unhidden User-Password (RFC 2865 §5.2), or undefined when absent. */

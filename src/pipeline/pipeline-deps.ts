@@ -1,6 +1,6 @@
 import type { AuthCachePort } from '../state/auth-cache.js';
 import type { FactorRegistry } from './factor-registry.js';
-import type { ChallengePort, LockoutPort, PolicyPort } from './ports.js';
+import type { ChallengePort, LockoutPort, MethodPrefsPort, PolicyPort } from './ports.js';
 import type { ReasonCode } from './reasons.js';
 import type { PrimaryAuthenticator } from './types.js';
 
@@ -13,9 +13,15 @@ export interface PipelineDeps {
   readonly challenges: ChallengePort;
   /** The auth-result cache, for clients with `auth_cache_sec` (absent: never used). */
   readonly authCache?: AuthCachePort;
+  /** Each user's own default method (absent: none has one). */
+  readonly methodPrefs?: MethodPrefsPort;
   readonly options: {
     readonly challengeTimeoutSec: number;
     readonly challengePrompt: string;
+    /** The word that picks a method, by kind (`mfa.method_keywords`). */
+    readonly methodKeywords?: Readonly<Record<string, string>>;
+    /** Appended to a prompt when other methods can be picked; `{keywords}` lists their words. */
+    readonly offerText?: string;
   };
   /** Reply-Message for particular reject reasons (e.g. an expired AD password); others get the generic one. */
   readonly rejectMessages?: Readonly<Partial<Record<ReasonCode, string>>>;

@@ -122,6 +122,9 @@ export interface PendingChallenge {
   readonly factorData?: FactorData;
   /** The salted digest of the password, remembered once the code passed (auth-result cache). */
   readonly authCacheToken?: string;
+  /** Who it is, and which other methods the prompt offered by keyword (a switch starts one of them). */
+  readonly identity?: Identity;
+  readonly offered?: readonly string[];
 }
 
 export type TakeResult =
@@ -139,6 +142,11 @@ export interface ChallengePort {
   take(state: Buffer, clientName: string, userName: string): Promise<TakeResult>;
 }
 
+/** A user's own default method (the store; the portal sets it later). */
+export interface MethodPrefsPort {
+  defaultFor(identityId: string): Promise<string | undefined>;
+}
+
 /** What the policy says about an identity. */
 export interface PolicyOutcome {
   readonly allowed: boolean;
@@ -147,6 +155,8 @@ export interface PolicyOutcome {
   readonly unenrolled: 'reject' | 'allow' | 'enroll';
   /** The group's failmode, when its rule sets one (else the client's applies). */
   readonly failmode?: 'secure' | 'safe';
+  /** The methods this group may use, in order (absent: every enrolled one, in registry order). */
+  readonly methods?: readonly string[];
   readonly reply: readonly ReplyAttribute[];
 }
 

@@ -50,6 +50,8 @@ export const Reasons = {
   SMS_BUDGET_EXCEEDED: 'sms_budget_exceeded',
   /** Every SMS provider failed; no code reached the phone. */
   SMS_SEND_FAILED: 'sms_send_failed',
+  /** Password verified; the user has methods, but none that this group or client allows. */
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
   /** Two-way SMS: no reply within the client's budget, and the client cannot show a challenge. */
   SMS_TIMEOUT: 'sms_timeout',
   /** Password verified; the factor's service was down and the failmode is `safe`. */

@@ -27,12 +27,14 @@ interface CompiledPolicy {
     readonly mfa: PolicyDecision['mfa'];
     readonly unenrolled: PolicyDecision['unenrolled'];
     readonly failmode: PolicyDecision['failmode'];
+    readonly methods: PolicyDecision['methods'];
     readonly reply: readonly CompiledTemplate[];
   }>;
   readonly fallback: {
     readonly mfa: PolicyDecision['mfa'];
     readonly unenrolled: PolicyDecision['unenrolled'];
     readonly failmode: PolicyDecision['failmode'];
+    readonly methods: PolicyDecision['methods'];
     readonly reply: readonly CompiledTemplate[];
   };
   readonly separator: string;
@@ -66,6 +68,7 @@ export function evaluatePolicy(policy: PolicyConfig, identity: Identity): Policy
         mfa: r.mfa,
         unenrolled: r.unenrolled,
         ...(r.failmode ? { failmode: r.failmode } : {}),
+        ...(r.methods ? { methods: r.methods } : {}),
         reply: render(r.reply, matched, groups, identity, p.separator),
       };
     }
@@ -77,6 +80,7 @@ export function evaluatePolicy(policy: PolicyConfig, identity: Identity): Policy
     mfa: f.mfa,
     unenrolled: f.unenrolled,
     ...(f.failmode ? { failmode: f.failmode } : {}),
+    ...(f.methods ? { methods: f.methods } : {}),
     reply: render(f.reply, [], groups, identity, p.separator),
   };
 }
@@ -133,12 +137,14 @@ function compile(policy: PolicyConfig): CompiledPolicy {
       mfa: r.mfa,
       unenrolled: r.unenrolled,
       failmode: r.failmode,
+      methods: r.methods,
       reply: templates(r.reply),
     })),
     fallback: {
       mfa: policy.default.mfa,
       unenrolled: policy.default.unenrolled,
       failmode: policy.default.failmode,
+      methods: policy.default.methods,
       reply: templates(policy.default.reply),
     },
     separator: policy.group_separator,

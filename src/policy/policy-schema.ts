@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { methodList } from '../config/methods.js';
 
 /**
  * `policy:` — who may log in, who needs MFA, and what the gateway is told, by group. Rules are
@@ -44,6 +45,8 @@ export const policyRuleSchema = z
     mfa: mfa.default('required'),
     unenrolled: unenrolled.default('reject'),
     failmode,
+    /** The methods this group may use, in the order offered (default: every enrolled one). */
+    methods: methodList.optional(),
     reply: z.array(replyTemplateSchema).default([]),
   })
   .strict();
@@ -58,6 +61,7 @@ export const policySchema = z
         mfa: mfa.default('required'),
         unenrolled: unenrolled.default('reject'),
         failmode,
+        methods: methodList.optional(),
         reply: z.array(replyTemplateSchema).default([]),
       })
       .strict()

@@ -119,6 +119,7 @@ export class RadiusServer {
         nasTimeoutMs: view.config.nas_timeout * 1000,
         failmode: view.config.failmode,
         authCacheSec: view.config.auth_cache_sec,
+        ...(view.config.methods ? { methods: view.config.methods } : {}),
       },
       userName: packet.userName ?? '',
       password: packet.password,

@@ -87,4 +87,14 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // A user's own default method (src/store/method-repo.ts): offered first at a login.
+    version: 4,
+    sql: `
+      CREATE TABLE method_defaults (
+        identity TEXT PRIMARY KEY,
+        kind     TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

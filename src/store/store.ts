@@ -4,6 +4,7 @@ import { AppError, ErrorCodes } from '../shared/errors.js';
 import { type Database, openDatabase } from './database.js';
 import { LockoutRepo } from './lockout-repo.js';
 import { SecretBox } from './secret-box.js';
+import { MethodRepo } from './method-repo.js';
 import { PhoneRepo } from './phone-repo.js';
 import { SmsBudgetRepo } from './sms-budget-repo.js';
 import { TokenRepo } from './token-repo.js';
@@ -34,6 +35,7 @@ export class Store {
     readonly dataDir: string,
     readonly smsBudgets: SmsBudgetRepo,
     readonly phones: PhoneRepo,
+    readonly methods: MethodRepo,
   ) {}
 
   static open(dataDir: string, opts: StoreOptions = {}): Store {
@@ -49,6 +51,7 @@ export class Store {
         dataDir,
         new SmsBudgetRepo(db),
         new PhoneRepo(db, clock),
+        new MethodRepo(db),
       );
     } catch (e) {
       db.close();

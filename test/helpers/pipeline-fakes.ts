@@ -184,6 +184,9 @@ export function harness(opts: {
   policyPort?: PolicyPort;
   rejectMessages?: Partial<Record<ReasonCode, string>>;
   authCache?: AuthCachePort;
+  /** A second factor kind (e.g. 'sms') registered after the first. */
+  second?: FakeFactor;
+  defaults?: Record<string, string>;
 }): Harness {
   const clock = new ManualClock(1_700_000_000_000);
   let n = 0;
@@ -197,11 +200,17 @@ export function harness(opts: {
     new GroupPolicy(policySchema.parse(opts.policy ?? {}), { exemptUsers: opts.exemptUsers ?? [] });
   const pipeline = new AccessPipeline({
     primary,
-    factors: new FactorRegistry([factor]),
+    factors: new FactorRegistry(opts.second ? [factor, opts.second] : [factor]),
+    methodPrefs: { defaultFor: async (id) => opts.defaults?.[id] },
     lockout,
     policy,
     challenges,
-    options: { challengeTimeoutSec: 120, challengePrompt: 'Code?' },
+    options: {
+      challengeTimeoutSec: 120,
+      challengePrompt: 'Code?',
+      methodKeywords: { totp: 'app', sms: 'sms' },
+      offerText: 'or type {keywords}',
+    },
     ...(opts.rejectMessages ? { rejectMessages: opts.rejectMessages } : {}),
     ...(opts.authCache ? { authCache: opts.authCache } : {}),
   });
@@ -221,6 +230,7 @@ export function request(
     failmode?: 'secure' | 'safe';
     authCacheSec?: number;
     callingStationId?: string;
+    methods?: string[];
   } = {},
 ): AccessRequest {
   return {
@@ -232,6 +242,7 @@ export function request(
       nasTimeoutMs: 30_000,
       failmode: opts.failmode ?? 'secure',
       authCacheSec: opts.authCacheSec ?? 0,
+      ...(opts.methods ? { methods: opts.methods } : {}),
     },
     userName,
     authMethod: password === undefined ? 'none' : 'pap',

@@ -3,6 +3,7 @@ import type { PipelineDeps } from '../pipeline-deps.js';
 import type { Factor, FactorData, FactorStart, PolicyOutcome, StartContext, StepContext } from '../ports.js';
 import { type ReasonCode, Reasons } from '../reasons.js';
 import type { Decision, Identity, ReplyAttribute } from '../types.js';
+import { type Methods, offerFor } from './method-choice.js';
 import type { TypedCode } from './primary-step.js';
 
 const reject = (reason: ReasonCode, identityId: string): Decision => ({ kind: 'reject', reason, identityId });
@@ -12,14 +13,16 @@ export async function noFactorNeeded(
   deps: PipelineDeps,
   identity: Identity,
   policy: PolicyOutcome,
-  enrolled: readonly Factor[],
+  methods: Methods,
   attributes: readonly ReplyAttribute[],
 ): Promise<Decision | undefined> {
   if (policy.mfa === 'exempt') {
     await deps.lockout.recordSuccess(identity.id);
     return { kind: 'accept', reason: Reasons.MFA_EXEMPT, attributes, identityId: identity.id };
   }
-  if (enrolled.length > 0) return undefined;
+  if (methods.usable.length > 0) return undefined;
+  // Enrolled, but with no method this group or client allows: never "unenrolled: allow".
+  if (methods.anyEnrolled) return reject(Reasons.METHOD_NOT_ALLOWED, identity.id);
   if (policy.unenrolled === 'allow') {
     await deps.lockout.recordSuccess(identity.id);
     return { kind: 'accept', reason: Reasons.UNENROLLED_ALLOWED, attributes, identityId: identity.id };
@@ -72,6 +75,8 @@ export async function startFactor(
   policy: { readonly rule?: string; readonly failmode?: 'secure' | 'safe' },
   ctx: StepContext,
   authCacheToken?: string,
+  /** Every usable method, when `enrolled` is a subset to start from (the others are offered). */
+  all?: readonly Factor[],
 ): Promise<Decision> {
   // Factor choice: the first enrolled factor that can start; one that cannot (every SMS provider
   // down, a budget tripped) gives way to the next enrolled one.
@@ -86,6 +91,8 @@ export async function startFactor(
       attributes,
       ...(policy.rule !== undefined ? { rule: policy.rule } : {}),
       ...(authCacheToken ? { authCacheToken } : {}),
+      identity,
+      others: (all ?? enrolled).filter((f) => f !== factor),
     });
   }
   // The factor's service is down (not a budget: that is the user's or an attacker's doing). A
@@ -120,18 +127,25 @@ export async function finishStart(
     readonly attributes: readonly ReplyAttribute[];
     readonly rule?: string;
     readonly authCacheToken?: string;
+    /** Who it is and the methods the prompt may offer by keyword instead of this one. */
+    readonly identity?: Identity;
+    readonly others?: readonly Factor[];
   },
 ): Promise<Decision> {
   switch (started.kind) {
-    case 'prompt':
+    case 'prompt': {
+      const offer = offerFor(deps, c.others ?? []);
       return issueChallenge(deps, req, identityId, {
         kind: factor.kind,
         attributes: c.attributes,
-        prompt: started.prompt,
+        prompt: offer.text ? `${started.prompt} (${offer.text})` : started.prompt,
         ...(started.data ? { factorData: started.data } : {}),
         ...(c.rule !== undefined ? { rule: c.rule } : {}),
         ...(c.authCacheToken ? { authCacheToken: c.authCacheToken } : {}),
+        ...(c.identity ? { identity: c.identity } : {}),
+        ...(offer.kinds.length > 0 ? { offered: offer.kinds } : {}),
       });
+    }
     case 'verified':
       await deps.lockout.recordSuccess(identityId);
       return { kind: 'accept', reason: Reasons.MFA_OK, attributes: c.attributes, identityId };
@@ -164,6 +178,8 @@ export async function issueChallenge(
     readonly rule?: string;
     readonly factorData?: FactorData;
     readonly authCacheToken?: string;
+    readonly identity?: Identity;
+    readonly offered?: readonly string[];
   },
 ): Promise<Decision> {
   const timeoutSec = deps.options.challengeTimeoutSec;
@@ -179,6 +195,8 @@ export async function issueChallenge(
       ...(c.rule !== undefined ? { rule: c.rule } : {}),
       ...(c.factorData ? { factorData: c.factorData } : {}),
       ...(c.authCacheToken ? { authCacheToken: c.authCacheToken } : {}),
+      ...(c.identity ? { identity: c.identity } : {}),
+      ...(c.offered ? { offered: c.offered } : {}),
     },
     timeoutSec * 1000,
   );

@@ -5,6 +5,7 @@ import type { PipelineDeps } from '../pipeline-deps.js';
 import type { Factor, PolicyOutcome, StepContext } from '../ports.js';
 import { type ReasonCode, Reasons } from '../reasons.js';
 import type { Decision, Identity, Prepared, ReplyAttribute } from '../types.js';
+import { chooseMethods, keywordOf, type Methods } from './method-choice.js';
 
 /** A code typed after the password (concat), with the factors that may verify it. */
 export interface TypedCode {
@@ -18,8 +19,10 @@ export type PrimaryStepResult =
       readonly identity: Identity;
       readonly attributes: readonly ReplyAttribute[];
       readonly policy: PolicyOutcome;
-      readonly enrolled: readonly Factor[];
+      readonly methods: Methods;
       readonly code: TypedCode | undefined;
+      /** A method the user picked by keyword after the password (`Secret123,sms`). */
+      readonly requested: Factor | undefined;
       /** challenge | concat | auto:concat | auto:challenge | upstream-answer */
       readonly mode: string;
       /** The part of the field the directory checked (for the auth-result cache's digest only). */
@@ -78,19 +81,30 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
   if (!(await attempt.admit(input.identityId))) return reject(Reasons.USER_LOCKED_OUT, input.identityId);
 
   let prepared:
-    | { identity: Identity; policy: PolicyOutcome; enrolled: Factor[]; code?: TypedCode }
+    | { identity: Identity; policy: PolicyOutcome; methods: Methods; code?: TypedCode; requested?: Factor }
     | undefined;
   let checked: Buffer = field;
   const prepare = async (identity: Identity): Promise<Prepared> => {
     // A directory may resolve an alias to another identity: that one is gated too, before the check.
     if (!(await attempt.admit(identity.id))) return { kind: 'stop', reason: Reasons.USER_LOCKED_OUT };
     const policy = deps.policy.evaluate(identity);
-    const enrolled = await deps.factors.enrolled(identity);
+    const methods = await chooseMethods(deps, req, identity, policy);
     const choice = answering
       ? { password: field, mode }
-      : await choosePassword(deps, req, field, { policy, enrolled, identityId: identity.id, ctx });
+      : await choosePassword(deps, req, field, {
+          policy,
+          enrolled: methods.usable,
+          identityId: identity.id,
+          ctx,
+        });
     mode = choice.mode;
-    prepared = { identity, policy, enrolled, ...(choice.code ? { code: choice.code } : {}) };
+    prepared = {
+      identity,
+      policy,
+      methods,
+      ...(choice.code ? { code: choice.code } : {}),
+      ...(choice.requested ? { requested: choice.requested } : {}),
+    };
     checked = choice.password;
     return { kind: 'check', password: choice.password };
   };
@@ -128,14 +142,15 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
   const same = prepared !== undefined && prepared.identity.id === result.identity.id;
   const policy = deps.policy.evaluate(result.identity);
   if (!policy.allowed) return reject(Reasons.NOT_IN_ALLOWED_GROUP, result.identity.id, policy.rule);
-  const enrolled = same ? prepared!.enrolled : await deps.factors.enrolled(result.identity);
+  const methods = same ? prepared!.methods : await chooseMethods(deps, req, result.identity, policy);
   return {
     kind: 'ok',
     identity: result.identity,
     attributes: result.attributes,
     policy,
-    enrolled,
+    methods,
     code: same ? prepared!.code : undefined,
+    requested: same ? prepared!.requested : undefined,
     mode,
     checked,
   };
@@ -152,11 +167,30 @@ async function choosePassword(
   req: AccessRequest,
   field: Buffer,
   who: { policy: PolicyOutcome; enrolled: readonly Factor[]; identityId: string; ctx: StepContext },
-): Promise<{ password: Buffer; mode: string; code?: TypedCode }> {
+): Promise<{ password: Buffer; mode: string; code?: TypedCode; requested?: Factor }> {
   const mode = req.client.mfaMode;
   const label = mode === 'auto' ? 'auto:challenge' : mode;
   if (mode === 'challenge' || mode === 'second_factor_only') return { password: field, mode };
   if (who.policy.mfa === 'exempt' || who.enrolled.length === 0) return { password: field, mode: label };
+  // A method picked after the password, as Duo does: `Secret123,sms` (the client's delimiter, or ',').
+  const delim = Buffer.from(req.client.concatDelimiter || ',', 'utf8');
+  for (const f of who.enrolled) {
+    const word = keywordOf(deps, f.kind);
+    if (!word) continue;
+    const tail = Buffer.concat([delim, Buffer.from(word, 'utf8')]);
+    if (
+      field.length > tail.length &&
+      field
+        .subarray(field.length - tail.length)
+        .toString('utf8')
+        .toLowerCase() === tail.toString('utf8').toLowerCase()
+    )
+      return {
+        password: field.subarray(0, field.length - tail.length),
+        mode: `${mode}:${f.kind}`,
+        requested: f,
+      };
+  }
   const split = splitConcat(field, req.client.concatDelimiter, deps.factors.codeLengths);
   if (!split) return { password: field, mode: label };
   const factors = deps.factors.codeFactors(who.enrolled, split.code.length);

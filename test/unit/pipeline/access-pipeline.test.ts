@@ -3,6 +3,7 @@ import type { MfaMode } from '../../../src/config/schema.js';
 import type { PolicyConfigInput } from '../../../src/policy/policy-schema.js';
 import type { ReasonCode } from '../../../src/pipeline/reasons.js';
 import { MemoryAuthCache } from '../../../src/state/auth-cache.js';
+import { FakeFactor } from '../../helpers/pipeline-fakes.js';
 import { type FakeUser, harness, MemoryLockout, request } from '../../helpers/pipeline-fakes.js';
 
 /**
@@ -593,5 +594,68 @@ describe('AccessPipeline: the auth-result cache (issue 10 item 8)', () => {
       'mfa_ok',
     );
     expect((await h.pipeline.handle(request('alice', PW, opts))).decision.reason).toBe('auth_cache');
+  });
+});
+
+describe('AccessPipeline: several methods and a choice (issue 10 item 2)', () => {
+  const two = (
+    o: { policy?: PolicyConfigInput; defaults?: Record<string, string>; smsOnly?: boolean } = {},
+  ) => {
+    const sms = new FakeFactor('sms');
+    const h = harness({
+      users: { alice: { password: PW } },
+      second: sms,
+      ...(o.policy ? { policy: o.policy } : {}),
+      ...(o.defaults ? { defaults: o.defaults } : {}),
+    });
+    if (!o.smsOnly) h.factor.enrolledIds.add('alice');
+    h.factor.valid.set('alice', '123456');
+    sms.enrolledIds.add('alice');
+    sms.valid.set('alice', '654321');
+    return { h, sms };
+  };
+  const stateOf = (d: { kind: string; state?: Buffer }) =>
+    d.kind === 'challenge' ? d.state! : Buffer.alloc(0);
+
+  it('the app first; the prompt offers the others; typing their keyword switches; its code lets in', async () => {
+    const { h, sms } = two();
+    const first = await h.pipeline.handle(request('alice', PW));
+    expect(first.decision).toMatchObject({ kind: 'challenge', prompt: 'Code? (or type sms)' });
+    const switched = await h.pipeline.handle(request('alice', 'SMS', { state: stateOf(first.decision) }));
+    expect(switched.decision.kind).toBe('challenge');
+    // Back to the app is offered in turn.
+    expect((switched.decision as { prompt: string }).prompt).toContain('or type app');
+    expect(sms.verified).toEqual([]);
+    const done = await h.pipeline.handle(request('alice', '654321', { state: stateOf(switched.decision) }));
+    expect(done.decision).toMatchObject({ kind: 'accept', reason: 'mfa_ok' });
+    expect(sms.verified).toEqual(['654321']);
+  });
+
+  it('policy decides the order (sms first for this group) and the client filters (no sms here)', async () => {
+    const { h } = two({ policy: { default: { methods: ['sms', 'totp'] } } });
+    const viaPolicy = await h.pipeline.handle(request('alice', PW));
+    expect((viaPolicy.decision as { prompt: string }).prompt).toBe(' (or type app)');
+    const onlyApp = await h.pipeline.handle(request('alice', PW, { methods: ['totp'] }));
+    expect(onlyApp.decision).toMatchObject({ kind: 'challenge', prompt: 'Code?' });
+  });
+
+  it('the user’s own default goes first', async () => {
+    const { h } = two({ defaults: { alice: 'sms' } });
+    const d = await h.pipeline.handle(request('alice', PW));
+    expect((d.decision as { prompt: string }).prompt).toBe(' (or type app)');
+  });
+
+  it('a keyword after the password in one field (Secret,sms) checks the password once and starts that method', async () => {
+    const { h } = two();
+    const d = await h.pipeline.handle(request('alice', `${PW},sms`, { mode: 'concat' }));
+    expect(h.primary.checks.map((c) => c.password)).toEqual([PW]);
+    expect(d.decision.kind).toBe('challenge');
+    expect(d.audit.mode).toBe('concat:sms');
+  });
+
+  it('enrolled, but no method this client allows: method_not_allowed, never unenrolled_allowed', async () => {
+    const { h } = two({ smsOnly: true, policy: { default: { unenrolled: 'allow' } } });
+    const d = await h.pipeline.handle(request('alice', PW, { methods: ['totp'] }));
+    expect(d.decision).toMatchObject({ kind: 'reject', reason: 'method_not_allowed' });
   });
 });
