@@ -1,5 +1,5 @@
 import { TOTP, createGuardrails } from 'otplib';
-import type { Factor, FactorStart } from '../pipeline/ports.js';
+import type { Factor, FactorStart, ReplayGuardPort } from '../pipeline/ports.js';
 import type { Clock, Rng } from '../shared/clock.js';
 import { type Result, err, ok } from '../shared/result.js';
 import type { TokenInfo, TokenRepo } from '../store/token-repo.js';
@@ -21,6 +21,8 @@ export interface TotpOptions {
 
 export interface TotpDeps {
   readonly tokens: TokenRepo;
+  /** Default: the store's atomic UPDATE of the token's last step (TokenRepo.claimStep). */
+  readonly replay?: ReplayGuardPort;
   readonly clock: Clock;
   readonly options: TotpOptions;
 }
@@ -51,11 +53,14 @@ function codePattern(digits: number): RegExp {
 /** TOTP (RFC 6238) over the enrolments in TokenRepo. The only importer of otplib. */
 export class TotpFactor implements Factor {
   readonly kind = 'totp';
+  private readonly replay: ReplayGuardPort;
   readonly codeLengths: readonly number[];
   /** Codes check() accepted lately, by identity (never a seed): see claimPeeked. */
   private readonly peeked = new Map<string, Peek>();
 
   constructor(private readonly deps: TotpDeps) {
+    const tokens = deps.tokens;
+    this.replay = deps.replay ?? { claim: async (id, step) => tokens.claimStep(id, step) };
     this.codeLengths = [deps.options.digits];
   }
 
@@ -81,7 +86,7 @@ export class TotpFactor implements Factor {
   private async run(identityId: string, code: string, consume: boolean): Promise<TotpResult> {
     const epoch = Math.floor(this.deps.clock.now() / 1000);
     if (consume) {
-      const claimed = this.claimPeeked(identityId, code, epoch);
+      const claimed = await this.claimPeeked(identityId, code, epoch);
       if (claimed !== undefined) return claimed;
     }
     const enrolled = this.deps.tokens.secretsFor(identityId);
@@ -103,7 +108,7 @@ export class TotpFactor implements Factor {
       }
       // The atomic claim is the real replay guard: two requests carrying the same code, in this
       // process or another, both pass otplib, but only one wins the UPDATE.
-      if (this.deps.tokens.claimStep(token.id, m.step)) {
+      if (await this.replay.claim(token.id, m.step)) {
         return { kind: 'ok', tokenId: token.id, step: m.step };
       }
       replayed = true;
@@ -118,14 +123,18 @@ export class TotpFactor implements Factor {
    * it loses, the full path decides (it finds the replay, or another token that matches).
    * Undefined: no usable peek, run the full path.
    */
-  private claimPeeked(identityId: string, code: string, epoch: number): TotpResult | undefined {
+  private async claimPeeked(
+    identityId: string,
+    code: string,
+    epoch: number,
+  ): Promise<TotpResult | undefined> {
     const p = this.peeked.get(identityId);
     if (p === undefined) return undefined;
     this.peeked.delete(identityId);
     if (p.code !== code) return undefined;
     const token = this.deps.tokens.enrolledTokens(identityId).find((t) => t.id === p.tokenId);
     if (token === undefined || Math.floor(epoch / token.period) !== p.at) return undefined;
-    if (!this.deps.tokens.claimStep(token.id, p.step)) return undefined;
+    if (!(await this.replay.claim(token.id, p.step))) return undefined;
     return { kind: 'ok', tokenId: token.id, step: p.step };
   }
 

@@ -142,6 +142,14 @@ export interface ChallengePort {
   take(state: Buffer, clientName: string, userName: string): Promise<TakeResult>;
 }
 
+/**
+ * The replay guard of code factors: the first claim of a token's time step wins, atomically across
+ * every process that shares the store (SQLite's UPDATE today; a compare-and-set in Redis for HA).
+ */
+export interface ReplayGuardPort {
+  claim(tokenId: number, step: number): Promise<boolean>;
+}
+
 /** A user's own default method (the store; the portal sets it later). */
 export interface MethodPrefsPort {
   defaultFor(identityId: string): Promise<string | undefined>;

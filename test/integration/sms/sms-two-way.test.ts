@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcess, type InProcessProxy } from '../../helpers/in-process.js';
 import { quote, radclient } from '../../helpers/radclient.js';
@@ -153,5 +154,28 @@ describe('two-way SMS through an SMPP SMSC', () => {
     concat.timers.advance(30_000);
     expect((await pending).code).toBe('Access-Reject');
     expect(concat.audits().at(-1)).toMatchObject({ reason: 'sms_timeout' });
+  });
+
+  it('a drain (SIGTERM) answers a held two-way login at once with a reject instead of waiting it out', async () => {
+    const smsc3 = await SmppTestServer.start({ systemId: 'mfa', password: 'smpp-pw' });
+    const p = await startInProcess({
+      clientYaml: ['mfa_mode: challenge', 'nas_timeout: 30'],
+      extraYaml: smsYaml(smsc3.port),
+    });
+    try {
+      await p.addUser('sam', 'sam-right-pw');
+      p.app.store.phones.set('sam', PHONE);
+      await until(() => smsc3.boundSessions === 1);
+      const pending = login(p, 'sam-right-pw');
+      await until(() => smsc3.submits.length === 1 && p.timers.pending > 0);
+      // No timer is advanced: only the drain can end this wait.
+      await p.app.stop();
+      expect((await pending).code).toBe('Access-Reject');
+      expect(p.audits().at(-1)).toMatchObject({ reason: 'sms_timeout' });
+    } finally {
+      // app.stop() already ran; only the temporary directory is left.
+      rmSync(p.dir, { recursive: true, force: true });
+      await smsc3.stop();
+    }
   });
 });

@@ -116,7 +116,11 @@ describe('TotpFactor against oathtool', () => {
     expect((await f.check(identity, code)).kind).toBe('ok');
     const opened = vi.spyOn(store.tokens, 'secretsFor');
     try {
-      expect(await f.verify(identity, code)).toEqual({ kind: 'ok', tokenId: token.id, step: Math.floor(T0 / 30) });
+      expect(await f.verify(identity, code)).toEqual({
+        kind: 'ok',
+        tokenId: token.id,
+        step: Math.floor(T0 / 30),
+      });
       expect(opened).not.toHaveBeenCalled();
       // The claim was the real one: the code is spent for every verifier on this store.
       expect(await factor().verify(identity, code)).toEqual({ kind: 'replayed' });
@@ -215,5 +219,41 @@ describe('TotpFactor against oathtool', () => {
     clock.set(T0 * 1000);
     expect(await factor().verify(identity, oathtool(secret, T0))).toEqual({ kind: 'replayed' });
     expect(await factor().verify(identity, '000000')).toEqual({ kind: 'bad_code' });
+  });
+});
+
+describe('TotpFactor: the replay guard is a port (a shared one drops in for several nodes)', () => {
+  it('every acceptance goes through the injected guard; a claim it refuses is a replay', async () => {
+    const { identity, secret, token } = enrol();
+    const claims: Array<[number, number]> = [];
+    const taken = new Set<string>();
+    const guard = {
+      claim: async (id: number, step: number) => {
+        claims.push([id, step]);
+        const k = `${id}:${step}`;
+        if (taken.has(k)) return false;
+        taken.add(k);
+        return true;
+      },
+    };
+    const f = new TotpFactor({
+      tokens: store.tokens,
+      clock,
+      options: { digits: 6, period: 30, window: 1 },
+      replay: guard,
+    });
+    const code = oathtool(secret, T0);
+    expect((await f.verify(identity, code)).kind).toBe('ok');
+    expect(claims).toEqual([[token.id, Math.floor(T0 / 30)]]);
+    // The store's own last step is not what refused it here: a second factor on the same guard
+    // (another node) sees the step as taken.
+    const other = new TotpFactor({
+      tokens: store.tokens,
+      clock,
+      options: { digits: 6, period: 30, window: 1 },
+      replay: guard,
+    });
+    store.tokens.resetSteps(identity);
+    expect((await other.verify(identity, code)).kind).toBe('replayed');
   });
 });
