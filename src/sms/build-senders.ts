@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { readConfigFile } from '../config/config-file-read.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import { type HttpBody, type HttpProviderSettings, HttpSmsProvider } from './http-provider.js';
@@ -32,27 +31,11 @@ interface FileReader {
 
 function fileReader(deps: BuildDeps): FileReader {
   const where = deps.configFile ? `${deps.configFile}: ` : '';
-  const base = deps.baseDir ?? process.cwd();
-  const read = (index: number, key: string, file: string): string => {
-    const path = isAbsolute(file) ? file : resolve(base, file);
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      const fix =
-        code === 'ENOENT'
-          ? 'create the file or fix the path'
-          : code === 'EACCES'
-            ? 'let the service user read it'
-            : String(e);
-      throw new AppError(
-        ErrorCodes.CONFIG_READ,
-        `${where}sms.providers[${index}].${key}: cannot read ${path} (${code}): ${fix}`,
-        { key: `sms.providers[${index}].${key}`, path },
-        { cause: e },
-      );
-    }
-  };
+  const read = (index: number, key: string, file: string): string =>
+    readConfigFile(file, `sms.providers[${index}].${key}`, {
+      ...(deps.configFile ? { configFile: deps.configFile } : {}),
+      ...(deps.baseDir ? { baseDir: deps.baseDir } : {}),
+    });
   return {
     secret(index, key, inline, file) {
       if (file === undefined) return inline ?? '';

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { readConfigFile } from '../config/config-file-read.js';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import type { HttpConfig } from './http-schema.js';
 import { ensureSelfSigned, fingerprint256 } from './self-signed.js';
@@ -29,24 +29,7 @@ export function readHttpSettings(
   const where = `${opts.configFile}: `;
   const read = (key: string, file: string): string => {
     const path = isAbsolute(file) ? file : resolve(opts.baseDir, file);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      const fix =
-        code === 'ENOENT'
-          ? 'create the file or fix the path'
-          : code === 'EACCES'
-            ? 'let the service user read it'
-            : String(e);
-      throw new AppError(
-        ErrorCodes.CONFIG_READ,
-        `${where}http.${key}: cannot read ${path} (${code}): ${fix}`,
-        { key: `http.${key}`, path },
-        { cause: e },
-      );
-    }
+    const text = readConfigFile(file, `http.${key}`, opts);
     if (text.trim() === '')
       throw new AppError(ErrorCodes.CONFIG_INVALID, `${where}http.${key}: ${path} is empty`, {
         key: `http.${key}`,
