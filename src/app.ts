@@ -1,6 +1,7 @@
 import { type AccountingService, startAccounting } from './accounting/accounting-service.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
+import type { SmsReply } from './factors/sms-factor.js';
 import { startSms } from './factors/sms-setup.js';
 import { TotpFactor } from './factors/totp.js';
 import { LockoutPolicy } from './factors/lockout.js';
@@ -106,7 +107,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const authCache = new MemoryAuthCache(clock, rng, () => store.externalVersion());
   // SMS providers are built once (SMPP binds): a change to `sms:` needs a restart.
   // Replies from phones (two-way SMS), by sender: an SMPP deliver_sm or a webhook delivers here.
-  const replies = new MemoryOobWaiter<string>(opts.timers ?? systemTimers);
+  const replies = new MemoryOobWaiter<SmsReply>(opts.timers ?? systemTimers);
   const sms = config.sms
     ? startSms(config.sms, { store, clock, rng, log, configFile: opts.loaded.file, replies })
     : undefined;
@@ -207,7 +208,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
               { event: 'sms_inbound', provider: m.provider, from: maskPhone(m.from) },
               'reply SMS received',
             );
-            void replies.deliver(m.from, m.text);
+            void replies.deliver(m.from, { text: m.text, receivedAt: m.receivedAt });
           },
         })
       : undefined;
@@ -283,7 +284,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       if (JSON.stringify(next.config.directory) !== JSON.stringify(config.directory)) {
         primary = createPrimary(next.config, store, { clock, log });
         // In-flight requests hold the old runtime; close the old directory once they are done.
-        void Promise.all([server.drain(), accounting?.server.drain()]).then(() => old.close());
+        void Promise.all([server.drain(), accounting?.server.drain()])
+          .then(() => old.close())
+          .catch((e: unknown) =>
+            log.error({ event: 'handler_error', err: e }, 'closing the replaced directory failed'),
+          );
       }
       config = next.config;
       server.swapRuntime(buildRuntime(config, primary));

@@ -16,6 +16,13 @@ import { type CodeDigits, generateSmsCode } from '../sms/sms-code.js';
 import type { SmsSender } from '../sms/sms-sender.js';
 import type { OobWaiterPort } from '../state/oob-waiter.js';
 
+/** A reply from a phone, as the out-of-band waiter carries it (keyed by the sender's E.164 number). */
+export interface SmsReply {
+  readonly text: string;
+  /** Clock ms */
+  readonly receivedAt: number;
+}
+
 /** Where a user's phone number comes from: the directory's attribute, else an enrolment in the store. */
 export interface PhoneSource {
   phoneFor(identity: Identity): Promise<string | undefined>;
@@ -55,7 +62,7 @@ export interface SmsFactorDeps {
   readonly options: SmsFactorOptions;
   readonly log: SmsEvents;
   /** Replies from phones, keyed by the sender's E.164 number (two-way). */
-  readonly replies?: OobWaiterPort<string>;
+  readonly replies?: OobWaiterPort<SmsReply>;
 }
 
 /** Time kept for the answer to travel back to the gateway after the send. */
@@ -99,9 +106,10 @@ export class SmsFactor implements Factor {
 
   /**
    * Two-way (issue 10 item 5): the request is held, inside the client's budget, until the phone
-   * replies. A reply with the code lets the user in; a wrong reply is a wrong code; when the budget
-   * runs out first, a client that can challenge gets one ("reply to the SMS or type the code here",
-   * either works), one that cannot gets `sms_timeout`.
+   * replies with the code. A reply without it (an "ok", a carrier's auto-reply, a reply to an older
+   * SMS, one meant for another login on the same phone) is logged and the wait goes on: only the
+   * right code ends it. When the budget runs out first, a client that can challenge gets one
+   * ("reply to the SMS or type the code here", either works), one that cannot gets `sms_timeout`.
    */
   private async awaitReply(
     identityId: string,
@@ -110,11 +118,13 @@ export class SmsFactor implements Factor {
     ctx: StartContext,
   ): Promise<FactorStart> {
     const data = { ...sent.data!, twoWay: 1 };
-    const timeoutMs = ctx.deadline - this.deps.clock.now() - WAIT_MARGIN_MS;
-    if (timeoutMs > 0) {
+    for (;;) {
+      const timeoutMs = ctx.deadline - this.deps.clock.now() - WAIT_MARGIN_MS;
+      if (timeoutMs <= 0) break;
       const r = await this.deps.replies!.wait(n.e164, { timeoutMs, signal: ctx.signal });
-      if (r.kind === 'answered') return this.judgeReply(identityId, n, r.answer, data);
       if (r.kind === 'aborted') return { kind: 'refused', reason: Reasons.SMS_TIMEOUT, counts: false };
+      if (r.kind === 'timeout') break;
+      if (this.replyMatches(identityId, n, r.answer, data)) return this.verifiedUnlessExpired(data);
     }
     if (!ctx.canChallenge) return { kind: 'refused', reason: Reasons.SMS_TIMEOUT, counts: false };
     return {
@@ -124,14 +134,18 @@ export class SmsFactor implements Factor {
     };
   }
 
-  private judgeReply(identityId: string, n: PhoneNumber, text: string, data: FactorData): FactorStart {
-    const typed = /\d{6,8}/.exec(text)?.[0] ?? '';
-    const ok = this.matches(typed, data);
+  /** A reply holds this login's code, and came after its SMS went out. Logged (masked) either way. */
+  private replyMatches(identityId: string, n: PhoneNumber, reply: SmsReply, data: FactorData): boolean {
+    const typed = /\d{6,8}/.exec(reply.text)?.[0] ?? '';
+    const ok = reply.receivedAt >= Number(data.sentAt) && this.matches(typed, data);
     this.deps.log.info(
       { event: 'sms_reply', identity: identityId, from: maskForLog(n), matched: ok },
-      ok ? 'SMS reply with the code' : 'SMS reply without the right code',
+      ok ? 'SMS reply with the code' : "SMS reply without this login's code: still waiting",
     );
-    if (!ok) return { kind: 'refused', reason: Reasons.BAD_CODE, counts: true };
+    return ok;
+  }
+
+  private verifiedUnlessExpired(data: FactorData): FactorStart {
     if (this.deps.clock.now() > Number(data.expiresAt))
       return { kind: 'refused', reason: Reasons.CODE_EXPIRED, counts: true };
     return { kind: 'verified' };
@@ -148,7 +162,8 @@ export class SmsFactor implements Factor {
     if (data?.twoWay && this.deps.replies) {
       const n = normalisePhoneNumber(String(data.to));
       const late = n.ok ? await this.deps.replies.wait(n.value.e164, { timeoutMs: 0 }) : undefined;
-      if (n.ok && late?.kind === 'answered') return this.judgeReply(identity.id, n.value, late.answer, data);
+      if (n.ok && late?.kind === 'answered' && this.replyMatches(identity.id, n.value, late.answer, data))
+        return this.verifiedUnlessExpired(data);
       if (text.trim() === '') return { kind: 'refused', reason: Reasons.MISSING_CODE, counts: false };
     }
     const word = this.deps.options.resendKeyword;
@@ -217,11 +232,21 @@ export class SmsFactor implements Factor {
       );
       return { kind: 'unavailable', reason: Reasons.SMS_BUDGET_EXCEEDED };
     }
+    // No time left to send, or the login was cancelled (a drain, a reload): not an outage of the
+    // SMS service, so never a reason for failmode safe to let anyone in.
+    if (ctx.signal.aborted || clock.now() >= ctx.deadline - SEND_MARGIN_MS) {
+      await this.deps.budget.refund(budget.ticket);
+      return { kind: 'refused', reason: Reasons.SMS_TIMEOUT, counts: false };
+    }
     const code = generateSmsCode(this.deps.rng, options.digits);
     const sent = await this.deps.sender.send(
       { to: n.e164, text: options.message.replaceAll('{code}', code), correlationId: ctx.correlationId },
       { deadline: ctx.deadline - SEND_MARGIN_MS, signal: ctx.signal },
     );
+    if (sent.kind === 'failed' && sent.reason === 'aborted') {
+      await this.deps.budget.refund(budget.ticket);
+      return { kind: 'refused', reason: Reasons.SMS_TIMEOUT, counts: false };
+    }
     if (sent.kind === 'failed') {
       // A refusal never reached a phone: give the budget back. A timeout may have been sent (and billed).
       if (sent.reason !== 'timeout') await this.deps.budget.refund(budget.ticket);

@@ -9,7 +9,7 @@ import { SmsBudget } from '../sms/sms-budget.js';
 import type { InboundSms, SmsLog } from '../sms/sms-sender.js';
 import type { OobWaiterPort } from '../state/oob-waiter.js';
 import type { Store } from '../store/store.js';
-import { type PhoneSource, SmsFactor } from './sms-factor.js';
+import { type PhoneSource, SmsFactor, type SmsReply } from './sms-factor.js';
 
 /**
  * The phone a code goes to: the first of `sms.phone_sources` that holds a number. By default an
@@ -54,7 +54,7 @@ export function startSms(
     readonly log: SmsLog;
     readonly configFile: string;
     /** Replies from phones (two-way): every inbound SMS is delivered here, keyed by its sender. */
-    readonly replies?: OobWaiterPort<string>;
+    readonly replies?: OobWaiterPort<SmsReply>;
   },
 ): SmsRuntime {
   const senders = buildSenders(
@@ -66,7 +66,10 @@ export function startSms(
       // Secret and CA files named in the config are relative to the config file.
       baseDir: dirname(resolve(deps.configFile)),
       ...(deps.replies
-        ? { onInbound: (sms: InboundSms) => void deps.replies!.deliver(sms.from, sms.text) }
+        ? {
+            onInbound: (sms: InboundSms) =>
+              void deps.replies!.deliver(sms.from, { text: sms.text, receivedAt: sms.receivedAt }),
+          }
         : {}),
     },
   );

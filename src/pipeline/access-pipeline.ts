@@ -213,6 +213,8 @@ export class AccessPipeline {
     const word = code.toLowerCase();
     const other = c.offered?.find((k) => keywordOf(this.deps, k)?.toLowerCase() === word);
     const next = other === undefined ? undefined : this.deps.factors.get(other);
+    // A switch, a resend or a late two-way reply is an attempt like a code: the lockout gate first.
+    if (!(await attempt.admit(c.identityId))) return reject(Reasons.USER_LOCKED_OUT, c.identityId);
     if (next && c.identity) {
       const started = await next.start(c.identity, startContext(this.deps, req, next, ctx));
       const back = [

@@ -28,7 +28,8 @@ export class ChallengeStore implements ChallengePort {
     const state = this.rng.bytes(STATE_BYTES);
     const expiresAt = this.clock.now() + ttlMs;
     try {
-      this.cache.set(state.toString('base64'), { ...challenge, expiresAt });
+      // Its own TTL (+1 s, the clocks may differ): an expired State must not hold a slot for 15 min.
+      this.cache.set(state.toString('base64'), { ...challenge, expiresAt }, Math.ceil(ttlMs / 1000) + 1);
     } catch {
       return undefined; // ECACHEFULL: refuse new challenges rather than grow without bound
     }

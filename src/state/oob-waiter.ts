@@ -41,10 +41,11 @@ export class MemoryOobWaiter<T> implements OobWaiterPort<T> {
     },
   ) {}
 
+  private count = 0;
+
+  /** Waits in progress (kept as a count: a bound checked on every wait must not walk them all). */
   get size(): number {
-    let n = 0;
-    for (const w of this.waiting.values()) n += w.length;
-    return n;
+    return this.count;
   }
 
   async wait(key: string, o: { timeoutMs: number; signal?: AbortSignal }): Promise<WaitResult<T>> {
@@ -72,6 +73,7 @@ export class MemoryOobWaiter<T> implements OobWaiterPort<T> {
       const list = this.waiting.get(key);
       if (list) list.push(entry);
       else this.waiting.set(key, [entry]);
+      this.count++;
     });
   }
 
@@ -83,6 +85,8 @@ export class MemoryOobWaiter<T> implements OobWaiterPort<T> {
       return true;
     }
     if (this.early.has(key)) return false;
+    // Bounded: a flood of replies from many numbers nobody waits for must not grow without end.
+    if (this.early.size >= this.opts.maxWaits) return false;
     const timer = this.timers.setTimeout(() => this.early.delete(key), this.opts.earlyTtlMs);
     this.early.set(key, { answer, timer });
     return true;
@@ -94,7 +98,10 @@ export class MemoryOobWaiter<T> implements OobWaiterPort<T> {
     const list = this.waiting.get(key);
     if (!list) return;
     const i = list.indexOf(entry);
-    if (i >= 0) list.splice(i, 1);
+    if (i >= 0) {
+      list.splice(i, 1);
+      this.count--;
+    }
     if (list.length === 0) this.waiting.delete(key);
   }
 }

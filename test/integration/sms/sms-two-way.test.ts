@@ -107,14 +107,16 @@ describe('two-way SMS through an SMPP SMSC', () => {
     });
   });
 
-  it('a reply with a wrong code is a wrong code', async () => {
+  it('a reply without the code (an "ok", an auto-reply) does not end the wait and is not counted; the right one does', async () => {
     const before = smsc.submits.length;
     const pending = login(challenge, 'sam-right-pw');
     await until(() => smsc.submits.length === before + 1 && challenge.timers.pending > 0);
-    await reply('000000');
-    expect((await pending).code).toBe('Access-Reject');
-    expect(challenge.audits().at(-1)).toMatchObject({ reason: 'bad_code' });
-    challenge.app.store.lockouts.clear('sam');
+    await reply('ok thanks');
+    await until(() => challenge.logs.some((l) => l.event === 'sms_reply' && l.matched === false));
+    await until(() => challenge.timers.pending > 0);
+    await reply(sentCode());
+    expect((await pending).code).toBe('Access-Accept');
+    expect(challenge.app.store.lockouts.countSince('sam', 0)).toBe(0);
   });
 
   it('no reply within the budget: an Access-Challenge; a reply that comes later, or the typed code, lets the user in', async () => {
