@@ -50,4 +50,5 @@ if (want('sms'))
     concurrency: 32,
     waiting: 10_000,
     statusSeconds: quick ? 3 : 10,
+    cpuProf: process.env.BENCH_CPU_PROF === '1',
   });

@@ -22,6 +22,8 @@ export interface SmsBenchOptions {
   readonly waiting: number;
   /** Seconds of Status-Server at 1,000/s while they wait. */
   readonly statusSeconds: number;
+  /** Write V8 CPU profiles of both proxies (kept in the bench's temp dir): `node --cpu-prof`. */
+  readonly cpuProf?: boolean;
 }
 
 const SID = `AC${'b2'.repeat(16)}`;
@@ -213,6 +215,7 @@ export async function benchSms(opts: SmsBenchOptions): Promise<void> {
       mode: 'challenge' as const,
       cpus,
       seed: seedPhones(phones),
+      cpuProf: opts.cpuProf,
     };
     const oneWay = await startOurProxy({
       ...common,
@@ -225,7 +228,7 @@ export async function benchSms(opts: SmsBenchOptions): Promise<void> {
         '    - name: twilio',
         '      type: twilio',
         `      account_sid: ${SID}`,
-        `      auth_token: ${TOKEN}`,
+        `      auth_token: "${TOKEN}"`,
         '      from: "+15005550006"',
         `      base_url: https://127.0.0.1:${twilio.port}`,
         `      ca_file: ${cert.certFile}`,
@@ -295,7 +298,7 @@ export async function benchSms(opts: SmsBenchOptions): Promise<void> {
         '      type: smpp',
         `      url: smpp://127.0.0.1:${smsc.port}`,
         '      system_id: mfa',
-        `      password: ${SMPP_PW}`,
+        `      password: "${SMPP_PW}"`,
         '      source_addr: ACME',
         '      rate: 1000',
         '      burst: 1000',
@@ -343,7 +346,7 @@ export async function benchSms(opts: SmsBenchOptions): Promise<void> {
     const stillHeld = held.length - open.answered;
     process.stdout.write(
       `opened ${held.length} (paced 2,500/s), ${smsc.submits} SMS at the SMSC after ${fmt(sentIn, 1)} s, ${stillHeld} held, ${open.answered} answered early\n` +
-        `RSS idle ${fmt(idleRss, 0)} MiB → holding ${fmt(Math.max(heldRss, heldRss2), 0)} MiB   (target ≤ 200 MB)\n` +
+        `RSS idle ${fmt(idleRss, 0)} MiB → holding ${fmt(Math.max(heldRss, heldRss2), 0)} MiB (${fmt(heldRss, 0)} when all were sent, ${fmt(heldRss2, 0)} after the Status-Server run)   (target ≤ 200 MB)\n` +
         `Status-Server at 1000/s for ${opts.statusSeconds} s: idle p50 ${fmt(idle.p50ms, 2)} p99 ${fmt(idle.p99ms, 2)} ms lost ${idle.lost}/${idle.sent}; ` +
         `holding p50 ${fmt(busy.p50ms, 2)} p99 ${fmt(busy.p99ms, 2)} ms lost ${busy.lost}/${busy.sent}   (target p99 ≤ 5 ms; loadgen loop p99 ${fmt(busy.loopDelayP99ms, 2)} ms)\n`,
     );
@@ -371,6 +374,7 @@ export async function benchSms(opts: SmsBenchOptions): Promise<void> {
     );
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    if (opts.cpuProf) process.stdout.write(`CPU profiles kept in ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
