@@ -74,6 +74,8 @@ export function writeBenchConfig(
     mfaMode: string;
     directory?: string[];
     extra?: string[];
+    /** More keys of the `bench` client (e.g. nas_timeout). */
+    clientExtra?: string[];
   },
 ): string {
   writeFileSync(
@@ -89,6 +91,7 @@ export function writeBenchConfig(
       '    address: 127.0.0.1',
       `    secret: "${o.secret}"`,
       `    mfa_mode: ${o.mfaMode}`,
+      ...(o.clientExtra ?? []).map((l) => `    ${l}`),
       ...(o.extra ?? []),
       '',
     ].join('\n'),

@@ -3,6 +3,7 @@ import { baselineRef } from './baseline.js';
 import { benchCore } from './core.js';
 import { runLdapLoginBench } from './ldap-login.js';
 import { benchLdapProxy } from './ldap-proxy.js';
+import { benchSms } from './sms.js';
 import { benchUpstream } from './upstream.js';
 
 if (!process.env.BENCH_NO_PIN) {
@@ -15,7 +16,7 @@ if (!process.env.BENCH_NO_PIN) {
 }
 
 /**
- * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core, upstream (default all).
+ * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core, upstream, ldap, sms (default all).
  * Loopback only. Pins servers to CPU 1 and the load generator to CPU 0 when taskset exists
  * (BENCH_NO_PIN=1 to turn that off), as in shared/notes/benchmarking.md.
  * BENCH_BASELINE=<git ref> (default 4357330, `none` for off): upstream also runs that build of the
@@ -42,3 +43,12 @@ if (want('ldap')) {
   await benchLdapProxy({ users: quick ? 1000 : 4000, logins: quick ? 800 : 3000, window: 16 });
   await runLdapLoginBench({ logins: quick ? 1000 : 4000 });
 }
+if (want('sms'))
+  await benchSms({
+    logins: quick ? 1000 : 3000,
+    reps: quick ? 1 : 3,
+    concurrency: 32,
+    waiting: 10_000,
+    statusSeconds: quick ? 3 : 10,
+    cpuProf: process.env.BENCH_CPU_PROF === '1',
+  });

@@ -121,13 +121,18 @@ export async function startOurProxy(opts: {
   homeSecret: string;
   clientSecret: string;
   users: readonly BenchUser[];
-  mode: 'exempt' | 'concat';
+  /** exempt: the users need no second factor; concat: TOTP seeded; challenge: what `seed` enrols. */
+  mode: 'exempt' | 'concat' | 'challenge';
   cpus?: string;
   cpuProf?: boolean;
   /** 'warn' turns the per-request audit line off (to show what it costs). */
   logLevel?: 'info' | 'warn';
   /** More top-level config lines (experiments). */
   extra?: string[];
+  /** More keys of the `bench` client (e.g. nas_timeout). */
+  clientExtra?: string[];
+  /** More keys of `directory:` (e.g. sockets_per_server). */
+  directoryExtra?: string[];
   /** Another build's CLI (the BENCH_BASELINE target); default BENCH_PROXY_CLI or this checkout's dist/. */
   cli?: string;
   /** Seeds the TOTP enrolments (concat mode) with that build's own Store; default this checkout's. */
@@ -136,11 +141,13 @@ export async function startOurProxy(opts: {
   const port = await freeUdpPort();
   const dataDir = join(opts.dir, `${opts.name}-data`);
   if (opts.mode === 'concat') await (opts.seed ?? seedStore)(dataDir, opts.users);
+  else if (opts.mode === 'challenge' && opts.seed) await opts.seed(dataDir, opts.users);
   const config = writeBenchConfig(join(opts.dir, `${opts.name}.yaml`), {
     port,
     dataDir,
     secret: opts.clientSecret,
     mfaMode: opts.mode === 'concat' ? 'concat' : 'challenge',
+    ...(opts.clientExtra ? { clientExtra: opts.clientExtra } : {}),
     directory: [
       'directory:',
       '  type: radius',
@@ -152,6 +159,7 @@ export async function startOurProxy(opts: {
       '      retries: 0',
       // Under a closed loop at saturation a few late answers must not mark the only server dead.
       '  dead_after: 1000',
+      ...(opts.directoryExtra ?? []).map((l) => `  ${l}`),
     ],
     extra: [
       ...(opts.mode === 'exempt'

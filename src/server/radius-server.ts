@@ -1,4 +1,5 @@
 import type { RemoteInfo } from 'node:dgram';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../observability/logger.js';
 import type { AccessPipeline, Outcome } from '../pipeline/access-pipeline.js';
 import type { AccessRequest } from '../pipeline/access-request.js';
@@ -43,7 +44,7 @@ export class RadiusServer {
   private seq = 0;
   private readonly pending = new Set<Promise<void>>();
   /** Aborted to cancel every wait in flight (a drain or a reload); requests after it get a new one. */
-  private waits = new AbortController();
+  private waits = unlimited(new AbortController());
 
   constructor(
     runtime: Runtime,
@@ -64,7 +65,7 @@ export class RadiusServer {
    */
   cancelWaits(): void {
     this.waits.abort();
-    this.waits = new AbortController();
+    this.waits = unlimited(new AbortController());
   }
 
   async drain(): Promise<void> {
@@ -207,4 +208,14 @@ export class RadiusServer {
       `auth ${d.kind} ${d.reason}`,
     );
   }
+}
+
+/**
+ * Every request in flight listens on the one cancel signal (an out-of-band wait, an SMS send), so
+ * thousands of listeners are the design, not a leak: without this, the 11th prints Node's
+ * MaxListenersExceededWarning ("possible EventTarget memory leak") into the admin's log.
+ */
+function unlimited(c: AbortController): AbortController {
+  setMaxListeners(0, c.signal);
+  return c;
 }
