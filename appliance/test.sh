@@ -109,8 +109,11 @@ boot_rpi() {
   k=$(grep -i '^::/vmlinuz-' "$T/bootfs.txt" | head -1 | sed 's|::/||'); i=$(grep -i '^::/initrd.img-' "$T/bootfs.txt" | head -1 | sed 's|::/||')
   mcopy -i "$boot" "::/$k" "$T/vmlinuz"; mcopy -i "$boot" "::/$i" "$T/initrd"
   # The Pi's own kernel command line (cmdline.txt), with the console moved to -M virt's PL011 (ttyAMA0): the
-  # Pi's ttyS1 (mini UART) does not exist here.
+  # Pi's ttyS1 (mini UART) does not exist here. Emulated arm64 on a busy host can take minutes to coldplug
+  # udev: systemd's 90 s device and start timeouts then fail /boot/firmware (the seed is not found) and
+  # journald, and the box drops to emergency mode. Longer timeouts, for this emulated boot only.
   append="$(tr -s ' \n' '  ' <"$T/cmdline.txt" | sed -E 's/(^| )console=[^ ]*//g; s/^ +| +$//g') console=ttyAMA0"
+  append+=" systemd.default_device_timeout_sec=900 systemd.default_timeout_start_sec=900"
   log "kernel command line: $append"
   QEMU_CMD=(qemu-system-aarch64 -machine virt -cpu cortex-a72 -smp 2 -m 1024
     -kernel "$T/vmlinuz" -initrd "$T/initrd" -append "$append"
