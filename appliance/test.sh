@@ -281,9 +281,10 @@ inner() {
 section() { tr -d '\r' <"$T/report.log" 2>/dev/null | awk -v s="=== $1" '$0 == s { on = 1; next } /^=== / { on = 0 } on' || true; }
 # reported NAME WHAT: true when section NAME is in the report and closed by a later "=== " line; otherwise the
 # check WHAT fails. A report cut short (the Pi's getty took its console after "=== REPORT BEGIN") must not pass
-# as "nothing listens" or "no failed units".
+# as "nothing listens" or "no failed units". awk reads to the end: an early exit would make tr die of SIGPIPE on
+# a long report, and pipefail would turn that into a missing section.
 reported() {
-  tr -d '\r' <"$T/report.log" 2>/dev/null | awk -v s="=== $1" '$0 == s { on = 1; next } on && /^=== / { done = 1; exit } END { exit !done }' &&
+  tr -d '\r' <"$T/report.log" 2>/dev/null | awk -v s="=== $1" '$0 == s { on = 1; next } on && /^=== / { done = 1; on = 0 } END { exit !done }' &&
     return 0
   nok "$2 (no complete '$1' section in the guest report)"
   return 1

@@ -148,6 +148,20 @@ describe('appliance boot test: the guest report', () => {
     expect(r.status).toBe(0);
   });
 
+  it('a long report (more than a pipe buffer) still has its early sections', () => {
+    // Real reports run to ~100 KiB (security-all, nft, proxy-log): a reader that stops at the first matching
+    // header kills the writer with SIGPIPE, and pipefail made "failed-units" look missing.
+    const padding = Array.from({ length: 4000 }, (_, i) => `proxy log line ${i} ${'x'.repeat(60)}`);
+    const report = goodReport().replace(
+      '=== REPORT END',
+      [section('proxy-log', ...padding), '=== REPORT END'].join('\r\n'),
+    );
+    expect(report.length).toBeGreaterThan(256 * 1024);
+    const r = checkReport(report);
+    expect(r.notOk).toEqual([]);
+    expect(r.ok.length).toBe(12);
+  });
+
   it('a failed unit or a stray listener in a complete report fails its check', () => {
     const report = goodReport()
       .replace('=== failed-units', '=== failed-units\r\nfoo.service loaded failed failed Foo')
