@@ -8,12 +8,14 @@
 # network namespace (unshare -n: only lo exists, so QEMU's user-mode NAT reaches nothing). A seed drive
 # (label MFASEED) configures it like an admin would: RADIUS client 10.0.2.2 (QEMU's host address), an SSH key.
 # Then: Access-Request with radclient through a UDP hostfwd on 127.0.0.1 (any answer = serving), SSH key login
-# and password refusal, a report from the guest on its second serial port (ss -lntup, systemd-analyze
+# and password refusal, a report from the guest on a port of its own (lib/report-port.sh) (ss -lntup, systemd-analyze
 # security, accounts, firewall, growroot...), and a negative UDP probe the firewall must swallow.
 # --lynis also runs `lynis audit system` in the guest (about 15 min under TCG) and reports the index.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
+# shellcheck source=lib/report-port.sh
+source "$(dirname "$0")/lib/report-port.sh"
 
 TARGET=vm
 LYNIS=0
@@ -102,15 +104,21 @@ boot_rpi() {
   local boot="$disk@@$(part_offset "$disk" 1)" root="$disk?offset=$(part_offset "$disk" 2)"
   write_seed_yaml >"$T/appliance.yaml"
   mcopy -i "$boot" "$T/appliance.yaml" ::/appliance.yaml
-  inject_report "$root"
-  local k i
+  inject_report "$root" rpi
+  local k i append
   k=$(grep -i '^::/vmlinuz-' "$T/bootfs.txt" | head -1 | sed 's|::/||'); i=$(grep -i '^::/initrd.img-' "$T/bootfs.txt" | head -1 | sed 's|::/||')
   mcopy -i "$boot" "::/$k" "$T/vmlinuz"; mcopy -i "$boot" "::/$i" "$T/initrd"
+  # The Pi's own kernel command line (cmdline.txt), with the console moved to -M virt's PL011 (ttyAMA0): the
+  # Pi's ttyS1 (mini UART) does not exist here. Emulated arm64 on a busy host can take minutes to coldplug
+  # udev: systemd's 90 s device and start timeouts then fail /boot/firmware (the seed is not found) and
+  # journald, and the box drops to emergency mode. Longer timeouts, for this emulated boot only.
+  append="$(tr -s ' \n' '  ' <"$T/cmdline.txt" | sed -E 's/(^| )console=[^ ]*//g; s/^ +| +$//g') console=ttyAMA0"
+  append+=" systemd.default_device_timeout_sec=900 systemd.default_timeout_start_sec=900"
+  log "kernel command line: $append"
   QEMU_CMD=(qemu-system-aarch64 -machine virt -cpu cortex-a72 -smp 2 -m 1024
-    -kernel "$T/vmlinuz" -initrd "$T/initrd" -append "root=LABEL=RASPIROOT rw console=ttyAMA0 net.ifnames=0"
+    -kernel "$T/vmlinuz" -initrd "$T/initrd" -append "$append"
     -drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0
-    -device virtio-rng-pci
-    -device virtio-serial-pci -chardev "file,id=rep,path=$T/report.log" -device virtconsole,chardev=rep)
+    -device virtio-rng-pci)
   run_boot_test
 }
 
@@ -139,9 +147,13 @@ proxy:
 YAML
 }
 
-inject_report() { # inject_report "image?offset=N": the test-only report unit, written into the scratch copy
+inject_report() { # inject_report "image?offset=N" TARGET: the test-only report unit, written into the scratch copy
   local fs=$1
+  echo "REPORT_DEV=$(report_guest_dev "$2")" >"$T/mfa-test-report.env"
   debugfs -w -f - "$fs" >/dev/null 2>"$T/debugfs.log" <<CMDS
+cd /etc
+write $T/mfa-test-report.env mfa-test-report.env
+set_inode_field mfa-test-report.env mode 0100644
 cd /usr/local/sbin
 write $APPLIANCE_DIR/guest-test/mfa-test-report mfa-test-report
 set_inode_field mfa-test-report mode 0100755
@@ -159,7 +171,7 @@ test_vm() {
   log "boot test of $raw"
   # Scratch copy: the shipped image is never modified. 1 GiB bigger to exercise growroot.
   cp --sparse=always "$raw" "$T/disk.raw"
-  inject_report "$T/disk.raw?offset=$(part_offset "$T/disk.raw" 2)"
+  inject_report "$T/disk.raw?offset=$(part_offset "$T/disk.raw" 2)" vm
   qemu-img resize -q -f raw "$T/disk.raw" +1G
   # Seed drive, as an admin would attach it (FAT, label MFASEED).
   write_seed_yaml >"$T/appliance.yaml"
@@ -178,7 +190,7 @@ test_vm() {
 
 # Shared by both boots: runs QEMU_CMD in a private network namespace and checks the guest.
 run_boot_test() {
-  export RADIUS_SECRET TIMEOUT QEMU_LYNIS=$LYNIS
+  export RADIUS_SECRET TIMEOUT QEMU_LYNIS=$LYNIS REPORT_TARGET=$TARGET
   printf '%q ' "${QEMU_CMD[@]}" >"$T/qemu-cmd"
   # Everything network-related happens inside the namespace (re-entering this script with --inner).
   cp "$0" "$T/test.sh" && cp -r "$APPLIANCE_DIR/lib" "$T/lib"
@@ -198,10 +210,8 @@ inner() {
   local -a qemu
   eval "qemu=($(cat "$T/qemu-cmd"))"
   qemu+=(-netdev "user,id=n0,hostfwd=udp:127.0.0.1:$radius_port-:1812,hostfwd=tcp:127.0.0.1:$ssh_port-:22,hostfwd=udp:127.0.0.1:$probe_port-:9999")
-  case ${qemu[0]} in
-    qemu-system-x86_64) qemu+=(-device virtio-net-pci,netdev=n0 -serial "file:$T/console.log" -serial "file:$T/report.log") ;;
-    *) qemu+=(-device virtio-net-pci,netdev=n0 -serial "file:$T/console.log") ;;
-  esac
+  qemu+=(-device virtio-net-pci,netdev=n0 -serial "file:$T/console.log")
+  mapfile -t -O "${#qemu[@]}" qemu < <(report_qemu_args "$REPORT_TARGET" "$T/report.log")
   qemu+=(-display none -monitor none -pidfile "$T/qemu.pid" -daemonize)
   res=()
   ok() { res+=("ok - $*"); log "ok - $*"; }
@@ -251,7 +261,7 @@ inner() {
   if grep -q 'Permission denied (publickey)' <<<"$out"; then ok "SSH offers no password login (Permission denied (publickey))"
   else nok "SSH refuses passwords: got '$(tail -1 <<<"$out")'"; fi
 
-  # 3. Guest report (second serial port / hvc0): bounded wait for its end marker.
+  # 3. Guest report (its own port, lib/report-port.sh): bounded wait for its end marker.
   local limit=$((TIMEOUT + 300)); [ "$QEMU_LYNIS" = 1 ] && limit=$((limit + 3600))
   while ! grep -q 'listening 9999' "$T/report.log" 2>/dev/null && [ $(($(date +%s) - t0)) -lt "$limit" ]; do sleep 5; done
   # 4. Negative probe: a UDP listener exists on 9999 in the guest, but the firewall must drop the packets.
@@ -270,33 +280,67 @@ inner() {
 }
 
 # Section of the guest report.
-section() { tr -d '\r' <"$T/report.log" | awk -v s="=== $1" '$0 == s { on = 1; next } /^=== / { on = 0 } on' || true; }
+section() { tr -d '\r' <"$T/report.log" 2>/dev/null | awk -v s="=== $1" '$0 == s { on = 1; next } /^=== / { on = 0 } on' || true; }
+# reported NAME WHAT: true when section NAME is in the report and closed by a later "=== " line; otherwise the
+# check WHAT fails. A report cut short (the Pi's getty took its console after "=== REPORT BEGIN") must not pass
+# as "nothing listens" or "no failed units". awk reads to the end: an early exit would make tr die of SIGPIPE on
+# a long report, and pipefail would turn that into a missing section.
+reported() {
+  tr -d '\r' <"$T/report.log" 2>/dev/null | awk -v s="=== $1" '$0 == s { on = 1; next } on && /^=== / { done = 1; on = 0 } END { exit !done }' &&
+    return 0
+  nok "$2 (no complete '$1' section in the guest report)"
+  return 1
+}
 
 check_report() {
-  local listeners sec locked total
-  listeners=$(section ss-lntup | awk '{ print $1, $5 }' | sort -u)
-  printf '%s\n' "$listeners" | sed 's/^/#   listening: /' >&2
-  # Allowed: RADIUS (udp 1812) and SSH (tcp 22); DHCP client (udp 68) only. Loopback-only chronyd socket is off.
-  local unexpected
-  unexpected=$(printf '%s\n' "$listeners" | grep -v -E '^(udp .*:1812|tcp .*:22|udp .*:68|udp .*:546)$' | grep -v '^$' || true)
-  [ -z "$unexpected" ] && ok "nothing listens but RADIUS 1812/udp, SSH 22/tcp (and the DHCP client)" ||
-    nok "unexpected listeners: $(echo $unexpected)"
-  sec=$(section security-proxy | grep -Eo '[0-9]+\.[0-9]+' | head -1 || true)
-  echo "systemd_analyze_security=$sec" >>"$T/timing"
-  awk -v s="${sec:-99}" 'BEGIN { exit !(s <= 2.5) }' && ok "systemd-analyze security mfa-radius-proxy.service = $sec (<= 2.5)" ||
-    nok "systemd-analyze security mfa-radius-proxy.service = ${sec:-?} (want <= 2.5)"
-  total=$(section accounts | grep -c . || true); locked=$(section accounts | awk '$2 == "L"' | grep -c . || true)
-  [ "$total" -gt 0 ] && [ "$total" = "$locked" ] && ok "all $total accounts locked (no passwords)" || nok "accounts locked: $locked/$total"
-  section failed-units | grep -q . && nok "failed units: $(section failed-units | awk '{print $1}' | paste -sd' ')" || ok "no failed units"
-  [ "$(section machine-id)" != uninitialized ] && [ -n "$(section machine-id)" ] && ok "machine-id generated on first boot" || nok "machine-id generated"
-  section ssh-host-keys | grep -q ssh_host_ed25519_key && ok "SSH host keys generated on first boot" || nok "SSH host keys generated"
-  section config-perms | grep -q '^640 root:mfa-radius-proxy /etc/mfa-radius-proxy/config.yaml' && ok "config.yaml 0640 root:mfa-radius-proxy" || nok "config.yaml permissions: $(section config-perms | tail -1)"
-  section nft | grep -q 'policy drop' && section nft | grep -q '10.0.2.2' && ok "nftables default-deny with the seed's RADIUS client" || nok "nftables ruleset"
-  section apparmor | head -1 | grep -q Y && ok "AppArmor enabled" || nok "AppArmor enabled"
-  section compilers | grep -qx none && ok "no compilers in the running system" || nok "compilers present"
-  section tmp | grep -q noexec && ok "/tmp is noexec,nosuid,nodev" || nok "/tmp options: $(section tmp)"
+  local listeners sec locked total unexpected
+  if reported ss-lntup "listeners"; then
+    listeners=$(section ss-lntup | awk '{ print $1, $5 }' | sort -u)
+    printf '%s\n' "$listeners" | sed 's/^/#   listening: /' >&2
+    # Allowed: RADIUS (udp 1812) and SSH (tcp 22); DHCP client (udp 68) only. Loopback-only chronyd socket is off.
+    unexpected=$(printf '%s\n' "$listeners" | grep -v -E '^(udp .*:1812|tcp .*:22|udp .*:68|udp .*:546)$' | grep -v '^$' || true)
+    if ! grep -Eq '^udp .*:1812$' <<<"$listeners"; then nok "the proxy listens on 1812/udp (not in ss -lntup)"
+    elif [ -n "$unexpected" ]; then nok "unexpected listeners: $(echo $unexpected)"
+    else ok "nothing listens but RADIUS 1812/udp, SSH 22/tcp (and the DHCP client)"; fi
+  fi
+  if reported security-proxy "systemd-analyze security mfa-radius-proxy.service"; then
+    sec=$(section security-proxy | grep -Eo '[0-9]+\.[0-9]+' | head -1 || true)
+    echo "systemd_analyze_security=$sec" >>"$T/timing"
+    awk -v s="${sec:-99}" 'BEGIN { exit !(s <= 2.5) }' && ok "systemd-analyze security mfa-radius-proxy.service = $sec (<= 2.5)" ||
+      nok "systemd-analyze security mfa-radius-proxy.service = ${sec:-?} (want <= 2.5)"
+  fi
+  if reported accounts "accounts locked"; then
+    total=$(section accounts | grep -c . || true); locked=$(section accounts | awk '$2 == "L"' | grep -c . || true)
+    [ "$total" -gt 0 ] && [ "$total" = "$locked" ] && ok "all $total accounts locked (no passwords)" || nok "accounts locked: $locked/$total"
+  fi
+  if reported failed-units "no failed units"; then
+    section failed-units | grep -q . && nok "failed units: $(section failed-units | awk '{print $1}' | paste -sd' ')" || ok "no failed units"
+  fi
+  if reported machine-id "machine-id generated"; then
+    [ "$(section machine-id)" != uninitialized ] && [ -n "$(section machine-id)" ] && ok "machine-id generated on first boot" || nok "machine-id generated"
+  fi
+  if reported ssh-host-keys "SSH host keys generated"; then
+    section ssh-host-keys | grep -q ssh_host_ed25519_key && ok "SSH host keys generated on first boot" || nok "SSH host keys generated"
+  fi
+  if reported config-perms "config.yaml permissions"; then
+    section config-perms | grep -q '^640 root:mfa-radius-proxy /etc/mfa-radius-proxy/config.yaml' && ok "config.yaml 0640 root:mfa-radius-proxy" || nok "config.yaml permissions: $(section config-perms | tail -1)"
+  fi
+  if reported nft "nftables ruleset"; then
+    section nft | grep -q 'policy drop' && section nft | grep -q '10.0.2.2' && ok "nftables default-deny with the seed's RADIUS client" || nok "nftables ruleset"
+  fi
+  if reported apparmor "AppArmor enabled"; then
+    section apparmor | head -1 | grep -q Y && ok "AppArmor enabled" || nok "AppArmor enabled"
+  fi
+  if reported compilers "no compilers"; then
+    section compilers | grep -qx none && ok "no compilers in the running system" || nok "compilers present: $(section compilers | paste -sd' ')"
+  fi
+  if reported tmp "/tmp options"; then
+    section tmp | grep -q noexec && ok "/tmp is noexec,nosuid,nodev" || nok "/tmp options: $(section tmp)"
+  fi
   # growroot: the disk was made 1 GiB bigger than the image
-  section growroot | grep -q 'growing' && ok "root partition grown to the enlarged disk" || nok "growroot did not run"
+  if reported growroot "growroot"; then
+    section growroot | grep -q 'growing' && ok "root partition grown to the enlarged disk" || nok "growroot did not run"
+  fi
   if [ "$QEMU_LYNIS" = 1 ]; then
     local idx; idx=$(section lynis | sed -n 's/^hardening_index=//p')
     echo "lynis_hardening_index=$idx" >>"$T/timing"
@@ -312,9 +356,12 @@ if [ "$INNER" = 1 ]; then
 elif [ "$INNER" = 2 ]; then # re-check a saved guest report (debugging): test.sh --check-report WORKDIR [--lynis]
   res=(); ok() { res+=("ok - $*"); log "ok - $*"; }; nok() { res+=("not ok - $*"); log "not ok - $*"; }
   QEMU_LYNIS=$LYNIS check_report
-  exit 0
+  printf '%s\n' "${res[@]}"
+  ! printf '%s\n' "${res[@]}" | grep -q '^not ok'
+  exit
 fi
 need_root "the boot test (unshare -n, debugfs on image copies)"
+started=$(date +%s)
 pkgs=(qemu-img=qemu-utils sfdisk=fdisk mcopy=mtools mkfs.vfat=dosfstools debugfs=e2fsprogs radclient=freeradius-utils
   ssh=openssh-client unshare=util-linux xz=xz-utils)
 case $TARGET in
@@ -332,5 +379,6 @@ case $TARGET in
   vm) test_vm; summary ;;
   rpi) test_rpi ;;
 esac
-[ -f "$T/timing" ] && cat "$T/timing"
+echo "test_duration_seconds=$(( $(date +%s) - started ))" >>"$T/timing"
+cat "$T/timing"
 [ "$failed" -eq 0 ]
