@@ -11,6 +11,8 @@ export interface Methods {
   readonly usable: readonly Factor[];
 }
 
+const EXEMPT: Methods = { anyEnrolled: false, usable: [] };
+
 /**
  * The factor-choice step (issue 10 item 2): the group's `methods` decide which methods and in what
  * order (else the registry's order), the client's `methods` filter them, and the user's own default
@@ -22,12 +24,16 @@ export async function chooseMethods(
   identity: Identity,
   policy: PolicyOutcome,
 ): Promise<Methods> {
+  // An exempt user is asked for nothing: no enrolment to look up (the hot path of service accounts).
+  if (policy.mfa === 'exempt') return EXEMPT;
   const enrolled = await deps.factors.enrolled(identity);
   let usable = policy.methods
     ? policy.methods.flatMap((k) => enrolled.filter((f) => f.kind === k))
     : [...enrolled];
   const allowed = req.client.methods;
   if (allowed) usable = usable.filter((f) => allowed.includes(f.kind));
+  // A preference only matters between two methods: one look-up fewer for most logins.
+  if (usable.length < 2) return { anyEnrolled: enrolled.length > 0, usable };
   const preferred = await deps.methodPrefs?.defaultFor(identity.id);
   const i = usable.findIndex((f) => f.kind === preferred);
   if (i > 0) usable = [usable[i]!, ...usable.slice(0, i), ...usable.slice(i + 1)];
