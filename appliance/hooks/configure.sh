@@ -44,6 +44,10 @@ in_root systemctl enable mfa-growroot.service mfa-firstboot.service mfa-ssh-host
   apparmor.service auditd.service ssh.service rsyslog.service
 # e2scrub needs LVM snapshots (none here) and costs ~30 s of boot under emulation.
 in_root systemctl mask e2scrub_reap.service e2scrub_all.timer
+# chrony-wait asks chronyc over UDP 127.0.0.1, but chrony has cmdport 0: on the Pi it could only
+# time out (180 s) and leave a failed unit; mfa-time-wait waits through the socket instead. Masked
+# here, not by a symlink to /dev/null in rootfs-rpi/ (a link out of the tree breaks the linter's walk).
+if [ "$T" = rpi ]; then in_root systemctl mask chrony-wait.service; fi
 ln -sfn ../run/systemd/resolve/resolv.conf "$R/etc/resolv.conf"
 
 echo "== fstab and boot loader"
