@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { PacketCode } from '../../src/radius/codes.js';
-import { accessRequest, stateOf, totp } from './radius-packets.js';
+import { accessRequest, stateOf, totp, udpAsker } from './radius-packets.js';
 
 export interface BenchUser {
   readonly name: string;
@@ -39,18 +39,7 @@ export async function loginFlood(opts: {
     const sock = createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     let id = 0;
-    const ask = (pkt: Buffer) =>
-      new Promise<Buffer | undefined>((resolve) => {
-        const t = setTimeout(() => {
-          sock.removeAllListeners('message');
-          resolve(undefined);
-        }, 5000);
-        sock.once('message', (m) => {
-          clearTimeout(t);
-          resolve(m);
-        });
-        sock.send(pkt, opts.port, '127.0.0.1');
-      });
+    const ask = udpAsker(sock, opts.port);
     while (performance.now() < deadline && next < opts.users.length) {
       const u = opts.users[next++]!;
       const t0 = performance.now();

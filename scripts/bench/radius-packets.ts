@@ -61,3 +61,25 @@ export function stateOf(reply: Buffer): Buffer | undefined {
   }
   return undefined;
 }
+
+/**
+ * One request at a time on a bound UDP socket: sends `pkt` to 127.0.0.1:`port` and resolves with
+ * the first reply, or undefined after 5 s (the bench's sequential login loops).
+ */
+export function udpAsker(
+  sock: import('node:dgram').Socket,
+  port: number,
+): (pkt: Buffer) => Promise<Buffer | undefined> {
+  return (pkt) =>
+    new Promise<Buffer | undefined>((resolve) => {
+      const t = setTimeout(() => {
+        sock.removeAllListeners('message');
+        resolve(undefined);
+      }, 5000);
+      sock.once('message', (m) => {
+        clearTimeout(t);
+        resolve(m);
+      });
+      sock.send(pkt, port, '127.0.0.1');
+    });
+}

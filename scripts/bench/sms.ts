@@ -8,7 +8,7 @@ import { PacketCode } from '../../src/radius/codes.js';
 import { Store } from '../../src/store/store.js';
 import { openLoop } from './loadgen.js';
 import { fmt, median } from './proxy-process.js';
-import { accessRequest, statusServer, stateOf } from './radius-packets.js';
+import { accessRequest, statusServer, stateOf, udpAsker } from './radius-packets.js';
 import { FakeSmsc, FakeTwilio, makeBenchCert } from './sms-fakes.js';
 import { type BenchUser, cpuSeconds, makeUsers, startHome, startOurProxy } from './upstream-setup.js';
 
@@ -82,18 +82,7 @@ async function oneWayLogins(opts: {
   const worker = async () => {
     const sock = await bound();
     let id = 0;
-    const ask = (pkt: Buffer) =>
-      new Promise<Buffer | undefined>((resolve) => {
-        const t = setTimeout(() => {
-          sock.removeAllListeners('message');
-          resolve(undefined);
-        }, 5000);
-        sock.once('message', (m) => {
-          clearTimeout(t);
-          resolve(m);
-        });
-        sock.send(pkt, opts.port, '127.0.0.1');
-      });
+    const ask = udpAsker(sock, opts.port);
     while (next < opts.logins) {
       const u = opts.users[(opts.offset + next++) % opts.users.length]!;
       const t0 = performance.now();
