@@ -22,6 +22,9 @@ declare -A NEED=(
   [systemd-nspawn]=systemd-container
   [nsenter]=util-linux
   [dpkg-deb]=dpkg
+  # the web pages: a real browser (playwright-core drives it) and a QR decoder for the enrolment page
+  [chromium]=chromium
+  [zbarimg]=zbar-tools
 )
 # packages without a distinctive command
 EXTRA_PKGS=(samba-ad-dc samba-ad-provision)
