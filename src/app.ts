@@ -11,6 +11,7 @@ import { effectivePolicy } from './policy/effective-policy.js';
 import { GroupPolicy } from './policy/group-policy.js';
 import type { ReasonCode } from './pipeline/reasons.js';
 import type { Logger } from './observability/logger.js';
+import { ObservedDrops, type RadiusObserver } from './observability/radius-observer.js';
 import { StatsReporter } from './observability/stats-reporter.js';
 import { AccessPipeline } from './pipeline/access-pipeline.js';
 import { FactorRegistry } from './pipeline/factor-registry.js';
@@ -30,6 +31,7 @@ import { ChallengeStore } from './state/challenge-store.js';
 import { Store } from './store/store.js';
 import { RadiusDirectory } from './upstream/radius-directory.js';
 import { maskPhone } from './sms/mask.js';
+import type { HttpRoute } from './web/http-route.js';
 import { type HttpRuntime, startHttp } from './web/start-http.js';
 
 export interface AppOptions {
@@ -49,6 +51,8 @@ export interface RunningApp {
   readonly store: Store;
   /** The accounting listener(s) and sessions, when `listen[].acct_port` is set (issue 5). */
   readonly accounting: AccountingService | undefined;
+  /** The HTTPS listeners' bound addresses and public_url, when `http:` is configured. */
+  readonly http: HttpRuntime | undefined;
   /** Upstream RADIUS counters and server health, when the directory is `radius` (issue 5). */
   upstream(): { counters: Record<string, number>; health: ReturnType<RadiusDirectory['health']> } | undefined;
   reload(): boolean;
@@ -96,8 +100,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const counters = new Counters();
   const challenges = new ChallengeStore(clock, rng);
   const duplicates = new DuplicateCache(clock, config.radius.duplicate_window_sec * 1000);
-  // Both listeners report drops here: rate-limited `dropped` events and per-source stats.
-  const drops = new DropLog(clock, log);
+  // The web side (issue 11): each part adds its HTTPS routes (portal, admin pages, /metrics) and the
+  // RADIUS observers that feed its pages here, before the listeners start.
+  const routes: HttpRoute[] = [];
+  const observers: RadiusObserver[] = [];
+  // Both listeners report drops here: rate-limited `dropped` events and per-source stats, and the
+  // observers behind the status pages.
+  const dropLog = new DropLog(clock, log);
+  const drops = new ObservedDrops(dropLog, observers, clock);
   let primary = createPrimary(config, store, { clock, log });
   // One lockout gate for the life of the process: its in-flight counts must survive a reload, or a
   // burst straddling a SIGHUP would get a fresh allowance.
@@ -169,6 +179,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     counters,
     duplicates,
     drops,
+    observers,
   });
   const listeners: UdpListener[] = [];
   try {
@@ -203,6 +214,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
           log,
           configFile: opts.loaded.file,
           dataDir: config.data_dir,
+          routes,
           onInbound: (m) => {
             log.info(
               { event: 'sms_inbound', provider: m.provider, from: maskPhone(m.from) },
@@ -232,7 +244,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         : {}),
       ...http?.counters(),
     }),
-    drops,
+    dropLog,
   );
   stats.start(config.log.stats_interval_sec);
   log.info(
@@ -252,6 +264,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     counters,
     store,
     accounting,
+    http,
     upstream() {
       return primary instanceof RadiusDirectory
         ? { counters: primary.counters.snapshot(''), health: primary.health() }

@@ -5,7 +5,7 @@ import { type LoadedConfig, parseConfig } from './load.js';
 
 /**
  * The embedded default for `npm start` without a config file: loopback only, local user store
- * under ./data. The client secret is generated once and kept in ./data, never a well-known value.
+ * under ./data, the HTTPS pages on 127.0.0.1:8443. The client secret is generated once and kept in ./data, never a well-known value.
  */
 export function loadDefaultConfig(dataDir = './data'): LoadedConfig & { secretFile: string } {
   const dir = resolve(dataDir);
@@ -28,6 +28,12 @@ export function loadDefaultConfig(dataDir = './data'): LoadedConfig & { secretFi
     `    secret: ${JSON.stringify(secret)}`,
     '    require_message_authenticator: true',
     '    mfa_mode: auto',
+    // The web pages on loopback too, with a self-signed certificate made at first start.
+    'http:',
+    '  listen:',
+    '    - address: 127.0.0.1',
+    '      port: 8443',
+    '  public_url: https://127.0.0.1:8443',
     '',
   ].join('\n');
   return { ...parseConfig({ file: '(embedded default)', text }), secretFile };
@@ -38,6 +44,7 @@ export function defaultBanner(secretFile: string): string {
     'mfa-radius-proxy is running on its embedded default configuration:',
     '  - RADIUS on 127.0.0.1 port 1812 (loopback only)',
     '  - local user store in ./data',
+    '  - the web pages on https://127.0.0.1:8443/ (self-signed: the fingerprint is in the log above)',
     `  - one client, "localhost", whose shared secret is in ${secretFile}`,
     'To serve real gateways, write /etc/mfa-radius-proxy/config.yaml (see README.md, "Configuration");',
     'every command then uses it without --config. Check it first with:  npx mfa-radius-proxy check-config',

@@ -14,6 +14,7 @@ import type { Counters } from './counters.js';
 import type { DecisionEncoder } from './decision-encoder.js';
 import type { DropSink } from './drop-log.js';
 import type { DuplicateCache } from './duplicate-cache.js';
+import { notifyAuth, type RadiusObserver } from '../observability/radius-observer.js';
 import { admit, answerStatusServer, claimRequest, countDrop } from './intake.js';
 import { clientView } from './trusted-proxy.js';
 
@@ -32,6 +33,8 @@ export interface ServerDeps {
   readonly duplicates: DuplicateCache;
   /** Rate-limited `dropped` events with the source (issue 9 item 8); counters alone when absent. */
   readonly drops?: DropSink;
+  /** The status pages' and /metrics' feed (issue 11): one record per answered request. */
+  readonly observers?: readonly RadiusObserver[];
 }
 
 /**
@@ -186,6 +189,28 @@ export class RadiusServer {
           : 'access_challenge',
     );
     const d = outcome.decision;
+    const latencyMs = Math.round((this.deps.clock.now() - req.receivedAt) * 100) / 100;
+    const observers = this.deps.observers;
+    if (observers !== undefined && observers.length > 0)
+      notifyAuth(
+        observers,
+        {
+          at: this.deps.clock.now(),
+          result: d.kind,
+          reason: d.reason,
+          client: req.client.name,
+          ...(req.userName !== undefined ? { user: req.userName } : {}),
+          ...(outcome.audit.identityId !== undefined ? { identity: outcome.audit.identityId } : {}),
+          correlationId: outcome.audit.correlationId,
+          latencyMs,
+          src: `${rinfo.address}:${rinfo.port}`,
+          ...(outcome.audit.mode !== undefined ? { mode: outcome.audit.mode } : {}),
+        },
+        (e) => {
+          counters.inc('handler_errors');
+          log.error({ event: 'handler_error', err: e }, 'a status observer failed');
+        },
+      );
     log.info(
       {
         event: 'auth',
@@ -203,7 +228,7 @@ export class RadiusServer {
         nas_ip: req.nas.ip,
         nas_id: req.nas.identifier,
         calling_station: req.nas.callingStationId,
-        latency_ms: Math.round((this.deps.clock.now() - req.receivedAt) * 100) / 100,
+        latency_ms: latencyMs,
       },
       `auth ${d.kind} ${d.reason}`,
     );

@@ -2,8 +2,8 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
- * `http:` in the config file: the one HTTPS listener (issue 10: Twilio's inbound webhook; the web
- * portal will live on it too). Without this section nothing listens on TCP.
+ * `http:` in the config file: the HTTPS listener (Twilio's inbound webhook, the self-service portal)
+ * and, optionally, a second one for the admin surface. Without this section nothing listens on TCP.
  */
 
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'expected an IPv4 or IPv6 address' });
@@ -61,6 +61,14 @@ export const httpSchema = z
     listen: z
       .array(z.object({ address: ipAddress, port: port.default(8443) }).strict())
       .min(1, 'expected at least one address to listen on, e.g. [{ address: 0.0.0.0 }]'),
+    /**
+     * Where the admin surface (admin pages, /metrics, /healthz, /readyz) listens, e.g. a management
+     * address; without it those are served on `listen` too.
+     */
+    admin_listen: z
+      .array(z.object({ address: ipAddress, port: port.default(8444) }).strict())
+      .min(1, 'expected at least one address, e.g. [{ address: 10.0.0.2, port: 8444 }], or leave admin_listen out')
+      .optional(),
     /** PEM: the certificate (chain) and its private key; both or neither (then self-signed, in data_dir/http/). */
     cert_file: filePath.optional(),
     key_file: filePath.optional(),
@@ -86,6 +94,14 @@ export const httpSchema = z
         message:
           'missing: key_file is set, so cert_file (its certificate, PEM) is needed too: both or neither',
       });
+    if (h.admin_listen !== undefined)
+      for (const [i, a] of h.admin_listen.entries())
+        if (h.listen.some((l) => l.address === a.address && l.port === a.port))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['admin_listen', i],
+            message: `${a.address} port ${a.port} is also in http.listen: give the admin surface its own port (e.g. 8444) or leave admin_listen out`,
+          });
     if (h.twilio_webhook !== undefined && h.public_url === undefined)
       ctx.addIssue({
         code: 'custom',

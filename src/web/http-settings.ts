@@ -11,6 +11,8 @@ import { ensureSelfSigned, fingerprint256 } from './self-signed.js';
  */
 export interface HttpSettings {
   readonly listen: ReadonlyArray<{ readonly address: string; readonly port: number }>;
+  /** Undefined: the admin surface is served on `listen` too. */
+  readonly adminListen: ReadonlyArray<{ readonly address: string; readonly port: number }> | undefined;
   readonly cert: string;
   readonly key: string;
   /** public_url without a trailing slash. */
@@ -45,6 +47,7 @@ export function readHttpSettings(
           [
             ...(cfg.public_url ? [new URL(cfg.public_url).hostname.replace(/^\[|\]$/g, '')] : []),
             ...cfg.listen.map((l) => l.address),
+            ...(cfg.admin_listen ?? []).map((l) => l.address),
           ],
           { where, ...(opts.openssl ? { openssl: opts.openssl } : {}) },
         )
@@ -70,6 +73,7 @@ export function readHttpSettings(
     : '';
   return {
     listen: cfg.listen,
+    adminListen: cfg.admin_listen,
     cert,
     key,
     publicUrl: cfg.public_url?.replace(/\/+$/, ''),

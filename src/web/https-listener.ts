@@ -30,6 +30,8 @@ export interface HttpsListenerOptions {
   readonly bodyLimit?: number;
   /** Added to the `http_listening` line (the certificate's fingerprint). */
   readonly logFields?: Readonly<Record<string, unknown>>;
+  /** The config key named in a bind error. Default `http.listen`. */
+  readonly listenKey?: string;
   /** How long close() lets requests in flight finish before their connections are cut. */
   readonly closeGraceMs?: number;
 }
@@ -41,6 +43,17 @@ export interface HttpsListener {
 }
 
 const TEXT = 'text/plain; charset=utf-8';
+
+const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  [
+    'content-security-policy',
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  ],
+  ['x-content-type-options', 'nosniff'],
+  ['referrer-policy', 'no-referrer'],
+  ['x-frame-options', 'DENY'],
+  ['strict-transport-security', 'max-age=31536000'],
+];
 const statusLine = (status: number): string => `${status} ${STATUS_CODES[status] ?? 'Error'}\n`;
 
 const pathOf = (url: string): string => {
@@ -54,7 +67,7 @@ export async function startHttpsListener(opts: HttpsListenerOptions): Promise<Ht
   const app = fastify({
     logger: false,
     bodyLimit,
-    // HEAD routes only where a GET is configured: none today.
+    // No implicit HEAD routes: only what a route declares is served.
     exposeHeadRoutes: false,
     // A client's X-Request-Id is not trusted as ours.
     requestIdHeader: false,
@@ -99,26 +112,41 @@ export async function startHttpsListener(opts: HttpsListenerOptions): Promise<Ht
     void reply.code(status).type(TEXT).send(statusLine(status));
   });
 
-  // No JSON or text parsers: each route brings the one body type it takes (fastify answers 415
+  // Every answer carries the same protective headers; pages bring their CSS and scripts as routes
+  // of their own, so the CSP needs no 'unsafe-inline' (OWASP ASVS V14.4).
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
+
+  // No JSON or text parsers: each POST route brings the one body type it takes (fastify answers 415
   // to any other), inside its own encapsulated context so no other route accepts it.
   app.removeAllContentTypeParsers();
   for (const route of opts.routes) {
+    if (route.method === 'POST' && route.contentType === undefined)
+      throw new Error(`route POST ${route.path}: a POST route must name its content type`);
     await app.register(async (scope) => {
-      scope.addContentTypeParser(route.contentType, { parseAs: 'string' }, (_req, body, done) => {
-        done(null, body);
-      });
+      if (route.contentType !== undefined)
+        scope.addContentTypeParser(route.contentType, { parseAs: 'string' }, (_req, body, done) => {
+          done(null, body);
+        });
       scope.route({
         method: route.method,
         url: route.path,
+        bodyLimit: route.bodyLimit ?? bodyLimit,
         handler: async (req, reply) => {
           const q = req.url.indexOf('?');
-          const answer = route.handle({
+          const answer = await route.handle({
+            method: route.method,
             path: pathOf(req.url),
             query: q < 0 ? '' : req.url.slice(q),
             headers: req.headers,
             body: typeof req.body === 'string' ? req.body : '',
             src: req.socket.remoteAddress ?? '',
           });
+          if (answer.headers)
+            for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
           return reply.code(answer.status).type(answer.contentType).send(answer.body);
         },
       });
@@ -160,7 +188,7 @@ export async function startHttpsListener(opts: HttpsListenerOptions): Promise<Ht
         app.routing,
       );
       server.maxHeadersCount = 64;
-      await listenOn(server, l.address, l.port, i);
+      await listenOn(server, l.address, l.port, `${opts.listenKey ?? 'http.listen'}[${i}]`);
       servers.push(server);
       server.on('error', (e) =>
         log.error({ event: 'http_error', error: String(e).slice(0, 200) }, 'HTTPS listener error'),
@@ -194,7 +222,7 @@ export async function startHttpsListener(opts: HttpsListenerOptions): Promise<Ht
   };
 }
 
-function listenOn(server: Server, address: string, port: number, index: number): Promise<void> {
+function listenOn(server: Server, address: string, port: number, key: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => {
       const code = (e as NodeJS.ErrnoException).code;
@@ -204,13 +232,13 @@ function listenOn(server: Server, address: string, port: number, index: number):
           : code === 'EACCES'
             ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE'
             : code === 'EADDRNOTAVAIL'
-              ? 'this machine has no such address; check http.listen[].address'
+              ? `this machine has no such address; check ${key}.address`
               : String(e);
       reject(
         new AppError(
           ErrorCodes.LISTEN,
-          `http.listen[${index}]: cannot listen on ${address} port ${port} (TCP, HTTPS): ${hint}`,
-          { key: `http.listen[${index}]`, address, port },
+          `${key}: cannot listen on ${address} port ${port} (TCP, HTTPS): ${hint}`,
+          { key, address, port },
           { cause: e },
         ),
       );

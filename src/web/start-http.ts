@@ -4,11 +4,17 @@ import type { InboundSms } from '../sms/sms-sender.js';
 import type { HttpConfig } from './http-schema.js';
 import { readHttpSettings } from './http-settings.js';
 import type { HttpRoute } from './http-route.js';
-import { type HttpLog, startHttpsListener } from './https-listener.js';
+import { type HttpLog, type HttpsListener, startHttpsListener } from './https-listener.js';
+import { assetRoutes } from './kit/layout.js';
 import { TwilioWebhookRoute } from './twilio-webhook-route.js';
 
 export interface HttpRuntime {
+  /** The public surface's bound addresses (port 0 resolved). */
   readonly addresses: ReadonlyArray<{ readonly address: string; readonly port: number }>;
+  /** The admin surface's: `addresses` again when there is no admin_listen. */
+  readonly adminAddresses: ReadonlyArray<{ readonly address: string; readonly port: number }>;
+  /** `http.public_url` without a trailing slash. */
+  readonly publicUrl: string | undefined;
   /** For the stats event. */
   counters(): Record<string, number>;
   close(): Promise<void>;
@@ -29,6 +35,8 @@ export async function startHttp(
     readonly dataDir: string;
     /** A reply SMS that arrived by a provider's webhook (signature verified). */
     readonly onInbound: (sms: InboundSms) => void;
+    /** The portal's, the admin pages', the probes' routes (each names its surface). */
+    readonly routes?: readonly HttpRoute[];
   },
 ): Promise<HttpRuntime> {
   const settings = readHttpSettings(cfg, {
@@ -56,21 +64,47 @@ export async function startHttp(
           onInbound: deps.onInbound,
         })
       : undefined;
-  const routes: HttpRoute[] = twilio ? [twilio] : [];
-  const listener = await startHttpsListener({
-    listen: settings.listen,
+  const all: HttpRoute[] = [...(twilio ? [twilio] : []), ...(deps.routes ?? [])];
+  const isAdmin = (r: HttpRoute): boolean => r.surface === 'admin';
+  const separate = settings.adminListen !== undefined;
+  const common = {
     cert: settings.cert,
     key: settings.key,
-    routes,
     log: deps.log,
-    logFields: {
-      fingerprint: settings.fingerprint,
-      ...(settings.selfSigned ? { self_signed: settings.selfSigned.certFile } : {}),
-    },
+  };
+  const logFields = {
+    fingerprint: settings.fingerprint,
+    ...(settings.selfSigned ? { self_signed: settings.selfSigned.certFile } : {}),
+  };
+  const main = await startHttpsListener({
+    ...common,
+    listen: settings.listen,
+    // Without admin_listen, one listener serves both surfaces.
+    routes: [...assetRoutes('public'), ...(separate ? all.filter((r) => !isAdmin(r)) : all)],
+    logFields: { ...logFields, surface: separate ? 'public' : 'public+admin', key: 'http.listen' },
   });
+  let admin: HttpsListener | undefined;
+  if (settings.adminListen !== undefined) {
+    try {
+      admin = await startHttpsListener({
+        ...common,
+        listen: settings.adminListen,
+        routes: [...assetRoutes('admin'), ...all.filter(isAdmin)],
+        listenKey: 'http.admin_listen',
+        logFields: { ...logFields, surface: 'admin', key: 'http.admin_listen' },
+      });
+    } catch (e) {
+      await main.close();
+      throw e;
+    }
+  }
   return {
-    addresses: listener.addresses,
+    addresses: main.addresses,
+    adminAddresses: admin?.addresses ?? main.addresses,
+    publicUrl: settings.publicUrl,
     counters: () => twilio?.counters() ?? {},
-    close: () => listener.close(),
+    close: async () => {
+      await Promise.all([main.close(), admin?.close()]);
+    },
   };
 }

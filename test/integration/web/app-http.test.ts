@@ -57,7 +57,7 @@ describe('the HTTPS listener in the app', () => {
     try {
       expect(proxy.logs.find((l) => l.event === 'http_listening')).toMatchObject({
         listen: [`127.0.0.1:${port}`],
-        routes: ['POST /sms/twilio'],
+        routes: ['GET /assets/app.css', 'GET /assets/app.js', 'POST /sms/twilio'],
       });
       const form = twilioInboundForm('+4915112345678', 'YES 4711');
       const r = await postForm(

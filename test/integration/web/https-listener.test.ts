@@ -124,7 +124,7 @@ describe('the HTTPS listener and the Twilio webhook', () => {
   it('every listen address serves the same routes (IPv6 too)', async () => {
     expect(lines.find((l) => l.event === 'http_listening')).toMatchObject({
       listen: [`127.0.0.1:${port}`, `[::1]:${port6}`],
-      routes: ['POST /sms/twilio'],
+      routes: ['GET /assets/app.css', 'GET /assets/app.js', 'POST /sms/twilio'],
     });
     const form = twilioInboundForm('+4915112345678', 'V6');
     const r = await postForm(

@@ -1,0 +1,1 @@
+// Intentionally empty: the pages work without script; a page that needs one adds its own file.
