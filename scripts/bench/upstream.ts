@@ -44,15 +44,48 @@ const line = (r: LoadResult, cpuUs?: string): string =>
   `${r.label.padEnd(30)} ${fmt(r.perSecond, 0).padStart(7)}/s  p50 ${fmt(r.p50ms, 2).padStart(5)} ms  p99 ${fmt(r.p99ms, 2).padStart(6)} ms  lost ${r.lost}/${r.sent}${cpuUs ?? ''}`;
 
 /** Runs a closed loop and reports the target's CPU µs per answered request (and the home's). */
-async function measured(t: Target, total: number, make: PacketFactory, label = t.label) {
+async function measured(t: Target, total: number, make: PacketFactory, label = t.label, quiet = false) {
   const c0 = cpuSeconds(t.pid);
   const h0 = t.homePid ? cpuSeconds(t.homePid) : 0;
   const r = await closedLoop({ label, port: t.port, total, window: 128, make });
   const us = ((cpuSeconds(t.pid) - c0) * 1e6) / Math.max(1, r.received);
   const homeUs = t.homePid ? ((cpuSeconds(t.homePid) - h0) * 1e6) / Math.max(1, r.received) : undefined;
   const cpu = `  cpu ${fmt(us, 0)} µs/req${homeUs !== undefined ? ` (+home ${fmt(homeUs, 0)})` : ''}`;
-  process.stdout.write(`${line(r, cpu)}\n`);
+  if (!quiet) process.stdout.write(`${line(r, cpu)}\n`);
   return { ...r, cpuUs: us };
+}
+
+/**
+ * After vs before in short interleaved slices: the two builds take turns (ABAB, then BABA), each
+ * slice the same packets, so a shared machine's load swings hit both alike. Prints the median and
+ * the quartiles of the same-slice ratios (after / before): below 1.00 is less CPU after the change.
+ */
+async function interleavedAB(
+  what: string,
+  after: Target,
+  before: Target,
+  slices: number,
+  perSlice: number,
+  make: (slice: number) => PacketFactory,
+): Promise<void> {
+  const cpu: number[] = [];
+  const rate: number[] = [];
+  for (let i = 0; i < slices; i++) {
+    const m = make(i);
+    const order = i % 2 === 0 ? [after, before] : [before, after];
+    const got = new Map<Target, { cpuUs: number; perSecond: number; received: number }>();
+    for (const x of order) got.set(x, await measured(x, perSlice, m, x.label, true));
+    const a = got.get(after)!;
+    const b = got.get(before)!;
+    if (a.received < perSlice || b.received < perSlice)
+      throw new Error(`${what} slice ${i + 1}: answers lost (after ${a.received}, before ${b.received} of ${perSlice})`);
+    cpu.push(a.cpuUs / b.cpuUs);
+    rate.push(a.perSecond / b.perSecond);
+  }
+  const q = (xs: number[], f: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
+  process.stdout.write(
+    `  ${what}: ${slices} slices of ${perSlice}, after / before proxy CPU per request: median ${fmt(median(cpu), 2)} (quartiles ${fmt(q(cpu, 0.25), 2)}-${fmt(q(cpu, 0.75), 2)}); throughput median ${fmt(median(rate), 2)}\n`,
+  );
 }
 
 function push(m: Record<string, number[]>, key: string, value: number): void {
@@ -96,7 +129,10 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
   const key = Buffer.from(secret);
   const homeKey = Buffer.from(homeSecret);
   // The last user is the sanity probe; 500 before it warm the TOTP targets up (each code is single-use).
-  const users = makeUsers(Math.max(1000, opts.totpUsers + 501));
+  // Users after the TOTP reps' and the warm-up's: fresh codes for the interleaved A/B slices.
+  const abChunk = 500;
+  const abChunks = Math.max(2, Math.round(opts.totpUsers / 1000));
+  const users = makeUsers(Math.max(1000, opts.totpUsers + 500 + abChunk * abChunks + 1));
   const papUsers = users.slice(0, 1000);
   const probeUser = users[users.length - 1]!;
   const totpUsers = users.slice(0, opts.totpUsers);
@@ -161,6 +197,7 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
             mode: 'exempt',
             cpus,
             cli: baseline.cli,
+            cpuProf: opts.cpuProf,
           }),
           totp: await startOurProxy({
             dir,
@@ -173,6 +210,7 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
             cpus,
             cli: baseline.cli,
             seed: baseline.seed,
+            cpuProf: opts.cpuProf,
           }),
         }
       : undefined;
@@ -306,6 +344,20 @@ export async function benchUpstream(opts: UpstreamBenchOptions): Promise<void> {
       `  ratio ours / better FreeRADIUS (TOTP concat), median of same-rep ratios: ${fmt(median(tratios), 2)}\n`,
     );
     if (beforeTotp) process.stdout.write(beforeAfter('TOTP concat', tAfterVsBefore, tCpuAfterVsBefore));
+
+    if (beforePap && beforeTotp) {
+      process.stdout.write('\n== upstream: after vs before, interleaved A/B slices ==\n');
+      await interleavedAB('proxied PAP', proxies[0]!, beforePap, opts.reps * 4, 4000, () => pap);
+      // Each chunk of users at steps t-1, t, t+1 in that order: never a replay, in either build.
+      const abBase = opts.totpUsers + 500;
+      await interleavedAB('TOTP concat', totpTargets[0]!, beforeTotp, abChunks * 3, abChunk, (i) =>
+        concatFactory(
+          users.slice(abBase + Math.floor(i / 3) * abChunk, abBase + (Math.floor(i / 3) + 1) * abChunk),
+          key,
+          (i % 3) - 1,
+        ),
+      );
+    }
 
     process.stdout.write(
       `\n== upstream: latency at 1000 req/s, open loop, ${opts.latencySeconds} s x ${opts.latencyReps} reps ==\n`,

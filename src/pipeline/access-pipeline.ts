@@ -103,7 +103,11 @@ export class AccessPipeline {
       return out(d, p.mode);
     }
     const rule = p.policy.rule;
-    const attributes = [...carried, ...p.attributes, ...p.policy.reply];
+    // Usually only the directory's attributes: no copy then.
+    const attributes =
+      carried.length === 0 && p.policy.reply.length === 0
+        ? p.attributes
+        : [...carried, ...p.attributes, ...p.policy.reply];
     const direct = await noFactorNeeded(this.deps, p.identity, p.policy, p.methods, attributes);
     if (direct) return out(direct, p.mode, rule);
     // The auth-result cache: an answer to the upstream's question is no password, never cached.

@@ -5,21 +5,30 @@ import type { AttemptSlot, LockoutPort } from './ports.js';
  * simultaneous requests counts as attempts from the first byte, not only once they have failed.
  */
 export class Attempt {
-  private readonly slots = new Map<string, AttemptSlot>();
+  // Nearly every request gates one identity: the first slot in fields, a map only for aliases.
+  private firstId: string | undefined;
+  private first: AttemptSlot | undefined;
+  private more: Map<string, AttemptSlot> | undefined;
 
   constructor(private readonly lockout: LockoutPort) {}
 
   /** Reserves a check for `identityId` (once per identity per request); false when locked out. */
   async admit(identityId: string): Promise<boolean> {
-    if (this.slots.has(identityId)) return true;
+    if (this.firstId === identityId || this.more?.has(identityId)) return true;
     const r = await this.lockout.acquire(identityId);
     if (r.kind === 'locked') return false;
-    this.slots.set(identityId, r);
+    if (this.first === undefined) {
+      this.firstId = identityId;
+      this.first = r;
+    } else (this.more ??= new Map()).set(identityId, r);
     return true;
   }
 
   release(): void {
-    for (const s of this.slots.values()) s.release();
-    this.slots.clear();
+    this.first?.release();
+    this.first = undefined;
+    this.firstId = undefined;
+    if (this.more) for (const s of this.more.values()) s.release();
+    this.more = undefined;
   }
 }

@@ -38,6 +38,8 @@ interface CompiledPolicy {
     readonly reply: readonly CompiledTemplate[];
   };
   readonly separator: string;
+  /** The `default` decision when it renders no reply attributes (frozen, shared by every login). */
+  readonly plainDefault: PolicyDecision;
 }
 
 const compiled = new WeakMap<PolicyConfig, CompiledPolicy>();
@@ -74,6 +76,8 @@ export function evaluatePolicy(policy: PolicyConfig, identity: Identity): Policy
     }
   }
   const f = p.fallback;
+  // Most logins end here with nothing to render: one decision object for all of them.
+  if (f.reply.length === 0) return p.plainDefault;
   return {
     allowed: true,
     rule: 'default',
@@ -99,11 +103,19 @@ export class GroupPolicy implements PolicyPort {
     compile(policy);
   }
 
+  /** Exempt variants of shared (frozen) decisions, made once. */
+  private readonly exemptOf = new WeakMap<PolicyDecision, PolicyDecision>();
+
   evaluate(identity: Identity): PolicyDecision {
     const d = evaluatePolicy(this.policy, identity);
-    if (d.allowed && (identity.mfaExempt === true || this.exempt.has(identity.id)))
-      return { ...d, mfa: 'exempt' };
-    return d;
+    if (!d.allowed || !(identity.mfaExempt === true || this.exempt.has(identity.id))) return d;
+    if (!Object.isFrozen(d)) return { ...d, mfa: 'exempt' };
+    let e = this.exemptOf.get(d);
+    if (e === undefined) {
+      e = Object.freeze({ ...d, mfa: 'exempt' as const });
+      this.exemptOf.set(d, e);
+    }
+    return e;
   }
 }
 
@@ -148,6 +160,15 @@ function compile(policy: PolicyConfig): CompiledPolicy {
       reply: templates(policy.default.reply),
     },
     separator: policy.group_separator,
+    plainDefault: Object.freeze({
+      allowed: true,
+      rule: 'default',
+      mfa: policy.default.mfa,
+      unenrolled: policy.default.unenrolled,
+      ...(policy.default.failmode ? { failmode: policy.default.failmode } : {}),
+      ...(policy.default.methods ? { methods: policy.default.methods } : {}),
+      reply: Object.freeze([]) as readonly ReplyAttribute[],
+    }),
   };
   compiled.set(policy, c);
   return c;

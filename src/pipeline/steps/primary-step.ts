@@ -98,13 +98,7 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
           ctx,
         });
     mode = choice.mode;
-    prepared = {
-      identity,
-      policy,
-      methods,
-      ...(choice.code ? { code: choice.code } : {}),
-      ...(choice.requested ? { requested: choice.requested } : {}),
-    };
+    prepared = { identity, policy, methods, code: choice.code, requested: choice.requested };
     checked = choice.password;
     return { kind: 'check', password: choice.password };
   };
@@ -140,7 +134,12 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
   }
   // The identity after the check may carry more than the one prepared (an upstream's details).
   const same = prepared !== undefined && prepared.identity.id === result.identity.id;
-  const policy = deps.policy.evaluate(result.identity);
+  // The policy reads the name, the groups and the exempt flag: when the check changed none of them
+  // (an upstream adds only where it answered from), the decision made in prepare stands.
+  const policy =
+    same && samePolicyInput(prepared!.identity, result.identity)
+      ? prepared!.policy
+      : deps.policy.evaluate(result.identity);
   if (!policy.allowed) return reject(Reasons.NOT_IN_ALLOWED_GROUP, result.identity.id, policy.rule);
   const methods = same ? prepared!.methods : await chooseMethods(deps, req, result.identity, policy);
   return {
@@ -154,6 +153,25 @@ export async function primaryStep(deps: PipelineDeps, input: PrimaryInput): Prom
     mode,
     checked,
   };
+}
+
+/** Whether two identities give the same policy decision (what GroupPolicy and its templates read). */
+function samePolicyInput(a: Identity, b: Identity): boolean {
+  if (a === b) return true;
+  return (
+    a.id === b.id &&
+    a.loginName === b.loginName &&
+    a.mfaExempt === b.mfaExempt &&
+    sameList(a.groups, b.groups) &&
+    sameList(a.details?.groupDns, b.details?.groupDns)
+  );
+}
+
+function sameList(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /**
