@@ -325,6 +325,7 @@ describe('appliance seed: the web surfaces (http: section, portal and admin fire
       { proxy: { clients: [], http: { public_url: 'https://x.example' } } },
       /^proxy\.http\.listen:/,
     ],
+    ['empty http', { proxy: { clients: [], http: null } }, /^proxy\.http: expected a mapping/],
   ])('rejects a bad %s with a SeedError naming the key', (_name, extra, message) => {
     let err: unknown;
     try {

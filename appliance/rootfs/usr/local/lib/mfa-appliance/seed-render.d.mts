@@ -77,7 +77,7 @@ export declare function renderNetwork(network: Network): string;
 export declare function httpPorts(
   http: unknown,
   where: string,
-): { portal: number[]; admin: number[]; separateAdmin: boolean };
+): { portal: number[]; admin: number[] };
 export declare function renderFirewall(
   proxy: ProxyConfig | null,
   allow: { sshAllowFrom: string[]; webAllowFrom: string[]; portalAllowFrom: string[] },

@@ -78,7 +78,7 @@ function validateNetwork(raw) {
  * the admin pages to everyone allowed on the portal.
  */
 export function httpPorts(http, where) {
-  if (http === undefined || http === null) return { portal: [], admin: [], separateAdmin: false };
+  if (http === undefined) return { portal: [], admin: [] };
   if (!isObject(http)) throw new SeedError(`${where}: expected a mapping (the HTTPS listener)`);
   const entries = (key, def, required) => {
     const list = http[key];
@@ -103,7 +103,7 @@ export function httpPorts(http, where) {
       );
     }
   });
-  return { portal, admin: [...new Set(adminAll)], separateAdmin: http.admin_listen !== undefined };
+  return { portal, admin: [...new Set(adminAll)] };
 }
 
 function validateProxy(raw, warnings) {
@@ -186,7 +186,7 @@ function validateWeb(raw, { hostname, ipv6, proxy, portalAllowFrom }, warnings) 
     for (const k of ['public_url', 'https_cert_file', 'https_key_file']) {
       if (raw[k] !== undefined) warnings.push(`${k} is ignored: proxy.http is given and kept as written`);
     }
-    if (portalAllowFrom.length > 0 && proxy.http?.admin_listen === undefined) {
+    if (portalAllowFrom.length > 0 && proxy.http.admin_listen === undefined) {
       warnings.push(
         'proxy.http has no admin_listen: the admin pages and /metrics are served on the portal port, open to portal_allow_from too',
       );
