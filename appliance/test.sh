@@ -297,11 +297,14 @@ check_report() {
   if reported ss-lntup "listeners"; then
     listeners=$(section ss-lntup | awk '{ print $1, $5 }' | sort -u)
     printf '%s\n' "$listeners" | sed 's/^/#   listening: /' >&2
-    # Allowed: RADIUS (udp 1812) and SSH (tcp 22); DHCP client (udp 68) only. Loopback-only chronyd socket is off.
-    unexpected=$(printf '%s\n' "$listeners" | grep -v -E '^(udp .*:1812|tcp .*:22|udp .*:68|udp .*:546)$' | grep -v '^$' || true)
+    # Allowed: RADIUS (udp 1812), SSH (tcp 22), the proxy's HTTPS portal (tcp 8443) and admin surface (tcp 8444)
+    # that the seed renders; DHCP client (udp 68) only. Loopback-only chronyd socket is off.
+    unexpected=$(printf '%s\n' "$listeners" | grep -v -E '^(udp .*:1812|tcp .*:22|tcp .*:8443|tcp .*:8444|udp .*:68|udp .*:546)$' | grep -v '^$' || true)
     if ! grep -Eq '^udp .*:1812$' <<<"$listeners"; then nok "the proxy listens on 1812/udp (not in ss -lntup)"
+    elif ! grep -Eq '^tcp .*:8443$' <<<"$listeners" || ! grep -Eq '^tcp .*:8444$' <<<"$listeners"; then
+      nok "the proxy listens on 8443/tcp (portal) and 8444/tcp (admin) from the seed's default http: section (not in ss -lntup)"
     elif [ -n "$unexpected" ]; then nok "unexpected listeners: $(echo $unexpected)"
-    else ok "nothing listens but RADIUS 1812/udp, SSH 22/tcp (and the DHCP client)"; fi
+    else ok "nothing listens but RADIUS 1812/udp, SSH 22/tcp, HTTPS 8443/tcp and 8444/tcp (and the DHCP client)"; fi
   fi
   if reported security-proxy "systemd-analyze security mfa-radius-proxy.service"; then
     sec=$(section security-proxy | grep -Eo '[0-9]+\.[0-9]+' | head -1 || true)

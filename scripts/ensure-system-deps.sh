@@ -17,6 +17,8 @@ declare -A NEED=(
   [ip]=iproute2
   [taskset]=util-linux
   [systemd-analyze]=systemd
+  # the appliance's firewall ruleset is checked with nft -c (in a private network namespace)
+  [nft]=nftables
   # the Debian package test: a fresh trixie root, booted with systemd as PID 1
   [mmdebstrap]=mmdebstrap
   [systemd-nspawn]=systemd-container

@@ -31,7 +31,7 @@ check "native module is $elf ELF" sh -c "file -b $R/usr/lib/mfa-radius-proxy/nod
 check "native module loads with the image's node" in_root /usr/bin/node -e "new (require('/usr/lib/mfa-radius-proxy/node_modules/better-sqlite3'))(':memory:').close()"
 check "CLI wrapper and tools are executable" test -x "$R/usr/bin/mfa-radius-proxy" -a -x "$R/usr/local/sbin/mfa-backup" -a -x "$R/usr/local/sbin/mfa-firstboot"
 tmpd=$(mktemp -d "$R/tmp/check.XXXXXX")
-printf 'add element inet appliance radius_ports { 1812 }\nadd element inet appliance radius_v4 { 10.0.0.0/8, 10.0.2.2 }\nadd element inet appliance ssh_v6 { ::/0 }\n' >"$tmpd/10-test.nft"
+printf 'add element inet appliance radius_ports { 1812 }\nadd element inet appliance radius_v4 { 10.0.0.0/8, 10.0.2.2 }\nadd element inet appliance ssh_v6 { ::/0 }\nadd element inet appliance portal_ports { 8443 }\nadd element inet appliance admin_ports { 8444 }\nadd element inet appliance web_v4 { 10.9.0.0/16 }\nadd element inet appliance portal_v4 { 0.0.0.0/0 }\nadd element inet appliance portal_v6 { ::/0 }\n' >"$tmpd/10-test.nft"
 sed "s|/etc/nftables.d/|/tmp/${tmpd##*/}/|" "$R/etc/nftables.conf" >"$tmpd/nftables.conf"
 nft_check() {
   # qemu-user cannot emulate netlink: for a foreign rootfs use the host's nft (same syntax) in a private netns.

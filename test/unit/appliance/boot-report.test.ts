@@ -62,6 +62,8 @@ function goodReport(): string {
       'udp   UNCONN 0 0   10.0.2.15%eth0:68  0.0.0.0:* users:(("systemd-network",pid=301,fd=22))',
       'tcp   LISTEN 0 128 0.0.0.0:22    0.0.0.0:* users:(("sshd",pid=540,fd=3))',
       'tcp   LISTEN 0 128 [::]:22       [::]:*    users:(("sshd",pid=540,fd=4))',
+      'tcp   LISTEN 0 511 0.0.0.0:8443  0.0.0.0:* users:(("node",pid=612,fd=23))',
+      'tcp   LISTEN 0 511 0.0.0.0:8444  0.0.0.0:* users:(("node",pid=612,fd=24))',
     ),
     section('security-proxy', '→ Overall exposure level for mfa-radius-proxy.service: 1.1 OK :-)'),
     section('accounts', 'root L', 'daemon L', 'mfa-radius-proxy L', 'mfaadmin L'),
@@ -173,5 +175,20 @@ describe('appliance boot test: the guest report', () => {
     expect(r.notOk).toContain('failed units: foo.service');
     expect(r.notOk).toContain('unexpected listeners: tcp 0.0.0.0:8080');
     expect(r.status).not.toBe(0);
+  });
+
+  it("a proxy without the seed's HTTPS listeners (portal 8443, admin 8444) fails the listener check", () => {
+    for (const port of ['8443', '8444']) {
+      const report = goodReport().replace(
+        new RegExp(`tcp +LISTEN 0 511 0\\.0\\.0\\.0:${port} [^\\r]*\\r\\n`),
+        '',
+      );
+      expect(report).not.toContain(`:${port} `);
+      const r = checkReport(report);
+      expect(r.notOk).toContain(
+        "the proxy listens on 8443/tcp (portal) and 8444/tcp (admin) from the seed's default http: section (not in ss -lntup)",
+      );
+      expect(r.status).not.toBe(0);
+    }
   });
 });

@@ -88,6 +88,59 @@ describe('appliance static checks', () => {
     expect(readFileSync(join(root, 'etc/rsyslog.d/90-remote.conf'), 'utf8')).toContain('target="192.0.2.50"');
   });
 
+  it('the shipped nftables ruleset loads with the elements mfa-apply-seed renders for the web surfaces (nft -c)', () => {
+    const root = join(tmp, 'webroot');
+    const seedPath = join(tmp, 'web.yaml');
+    writeFileSync(
+      seedPath,
+      [
+        'hostname: mfa.example.org',
+        'web_allow_from: [10.9.0.0/16, 2001:db8:9::/48]',
+        'portal_allow_from: [0.0.0.0/0, ::/0]',
+        'proxy:',
+        '  listen: [{ address: "::" }]',
+        '  clients:',
+        '    - { name: nas, address: 192.0.2.1, secret: a-long-shared-secret }',
+      ].join('\n'),
+    );
+    const apply = join(ROOTFS, 'usr/local/lib/mfa-appliance/apply-seed.mjs');
+    const r = spawnSync('node', [apply, '--seed', seedPath, '--root', root], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const config = readFileSync(join(root, 'etc/mfa-radius-proxy/config.yaml'), 'utf8');
+    expect(config).toContain(
+      'http:\n  listen:\n    - address: 0.0.0.0\n      port: 8443\n    - address: "::"\n',
+    );
+    expect(config).toContain('  public_url: https://mfa.example.org:8443\n');
+    const elements = readFileSync(join(root, 'etc/nftables.d/10-appliance.nft'), 'utf8');
+    expect(elements).toContain('add element inet appliance portal_ports { 8443 }');
+    expect(elements).toContain('add element inet appliance admin_ports { 8444 }');
+    expect(elements).toContain('add element inet appliance portal_v6 { ::/0 }');
+    // mfa-apply-seed --firewall re-renders the same elements from config.yaml and management.json
+    const fw = spawnSync('node', [apply, '--firewall', '--root', root], { encoding: 'utf8' });
+    expect(fw.status, fw.stderr).toBe(0);
+    expect(readFileSync(join(root, 'etc/nftables.d/10-appliance.nft'), 'utf8')).toBe(elements);
+    // nft checks the ruleset against the kernel (a dry run) in a namespace of its own: nothing is loaded here
+    const conf = join(tmp, 'nftables-web.conf');
+    writeFileSync(
+      conf,
+      readFileSync(join(ROOTFS, 'etc/nftables.conf'), 'utf8').replace(
+        'include "/etc/nftables.d/*.nft"',
+        `include "${join(root, 'etc/nftables.d')}/*.nft"`,
+      ),
+    );
+    const nft = spawnSync('unshare', ['-rn', 'nft', '-c', '-f', conf], { encoding: 'utf8' });
+    expect(nft.stderr).toBe('');
+    expect(nft.status).toBe(0);
+    // and a broken element is caught, so the check above is not vacuous
+    writeFileSync(
+      join(root, 'etc/nftables.d/20-broken.nft'),
+      'add element inet appliance admin_ports { 8444x }\n',
+    );
+    const broken = spawnSync('unshare', ['-rn', 'nft', '-c', '-f', conf], { encoding: 'utf8' });
+    expect(broken.status).not.toBe(0);
+    expect(broken.stderr).toMatch(/20-broken\.nft/);
+  });
+
   it('mfa-apply-seed rejects a bad seed with exit code 2 and names the key', () => {
     const seedPath = join(tmp, 'bad.yaml');
     writeFileSync(seedPath, 'proxy:\n  clients:\n    - { name: nas, address: not-an-ip }\n');

@@ -2,7 +2,8 @@
 export declare const DEFAULT_ADMIN: string;
 export declare const DATA_DIR: string;
 export declare const CONFIG_PATH: string;
-export declare const WEB_PORT: number;
+export declare const PORTAL_PORT: number;
+export declare const ADMIN_PORT: number;
 export declare const DEFAULT_AUTH_PORT: number;
 
 export declare class SeedError extends Error {}
@@ -26,6 +27,15 @@ export interface ProxyConfig {
   data_dir: string;
   directory: unknown;
   clients: ProxyClient[];
+  http?: HttpSection;
+  [key: string]: unknown;
+}
+export interface HttpSection {
+  listen: { address: string; port?: number }[];
+  admin_listen?: { address: string; port?: number }[];
+  public_url?: string;
+  cert_file?: string;
+  key_file?: string;
   [key: string]: unknown;
 }
 export interface Seed {
@@ -36,6 +46,7 @@ export interface Seed {
   timeSyncWait: 'auto' | number;
   sshAllowFrom: string[];
   webAllowFrom: string[];
+  portalAllowFrom: string[];
   syslog: { host: string; port: number; protocol: 'udp' | 'tcp' } | null;
   proxy: ProxyConfig | null;
   warnings: string[];
@@ -63,7 +74,15 @@ export declare function fillClientSecrets(
   randomSecret: () => string,
 ): { proxy: ProxyConfig | null; generated: string[] };
 export declare function renderNetwork(network: Network): string;
-export declare function renderFirewall(proxy: ProxyConfig | null, sshAllowFrom: string[], webAllowFrom: string[]): string;
+export declare function httpPorts(
+  http: unknown,
+  where: string,
+): { portal: number[]; admin: number[] };
+export declare function renderFirewall(
+  proxy: ProxyConfig | null,
+  allow: { sshAllowFrom: string[]; webAllowFrom: string[]; portalAllowFrom: string[] },
+  where?: string,
+): string;
 export declare function firewallFromConfig(proxyRaw: unknown, management: unknown): string;
 export declare function renderChrony(servers: string[]): string | null;
 export declare function renderRsyslog(syslog: Seed['syslog']): string | null;

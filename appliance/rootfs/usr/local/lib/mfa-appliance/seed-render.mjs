@@ -6,8 +6,11 @@ import { isIP } from 'node:net';
 export const DEFAULT_ADMIN = 'mfaadmin';
 export const DATA_DIR = '/var/lib/mfa-radius-proxy';
 export const CONFIG_PATH = '/etc/mfa-radius-proxy/config.yaml';
-// Reserved for the admin web UI (a later release); opened only to the management networks.
-export const WEB_PORT = 8443;
+// The proxy's HTTPS surfaces (README "The HTTPS listener"): the public one (self-service portal, webhooks) on
+// http.listen, default port 8443; the admin one (admin pages, /metrics, /healthz, /readyz) on http.admin_listen,
+// default port 8444. The firewall opens the ports config.yaml names, so these are only the defaults.
+export const PORTAL_PORT = 8443;
+export const ADMIN_PORT = 8444;
 export const DEFAULT_AUTH_PORT = 1812;
 
 const RESERVED_USERS = new Set(['root', 'daemon', 'bin', 'sys', 'sync', 'nobody', 'sshd', 'mfa-radius-proxy']);
@@ -68,6 +71,41 @@ function validateNetwork(raw) {
   return { mode, match, address: address.text, gateway, dns };
 }
 
+/**
+ * The ports of config.yaml's `http:` section (`where` names it in errors: proxy.http in the seed, http in
+ * config.yaml). The proxy checks the section in full at start; this reads only what the firewall needs, and
+ * refuses a port shared by both surfaces: nftables matches ports, not addresses, so such a port would open
+ * the admin pages to everyone allowed on the portal.
+ */
+export function httpPorts(http, where) {
+  if (http === undefined) return { portal: [], admin: [] };
+  if (!isObject(http)) throw new SeedError(`${where}: expected a mapping (the HTTPS listener)`);
+  const entries = (key, def, required) => {
+    const list = http[key];
+    if (list === undefined && !required) return [];
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new SeedError(`${where}.${key}: expected a non-empty list, e.g. [{ address: 0.0.0.0, port: ${def} }]`);
+    }
+    return list.map((l, i) => {
+      if (!isObject(l)) throw new SeedError(`${where}.${key}[${i}]: expected a mapping`);
+      if (typeof l.address !== 'string' || isIP(l.address) === 0) {
+        throw new SeedError(`${where}.${key}[${i}].address: expected an IPv4 or IPv6 address, got '${l.address}'`);
+      }
+      return port(l.port ?? def, `${where}.${key}[${i}].port`);
+    });
+  };
+  const portal = [...new Set(entries('listen', PORTAL_PORT, true))];
+  const adminAll = entries('admin_listen', ADMIN_PORT, false);
+  adminAll.forEach((p, i) => {
+    if (portal.includes(p)) {
+      throw new SeedError(
+        `${where}.admin_listen[${i}].port: ${p} is also a port of ${where}.listen; the firewall opens ports, not addresses, so give the admin surface a port of its own (e.g. ${ADMIN_PORT})`,
+      );
+    }
+  });
+  return { portal, admin: [...new Set(adminAll)] };
+}
+
 function validateProxy(raw, warnings) {
   if (raw === undefined || raw === null) {
     warnings.push('no proxy: section: the RADIUS proxy stays stopped until /etc/mfa-radius-proxy/config.yaml exists');
@@ -102,7 +140,78 @@ function validateProxy(raw, warnings) {
       warnings.push(`proxy.clients[${i}] (${c.name}): shared secret shorter than 16 characters`);
     }
   });
+  httpPorts(raw.http, 'proxy.http');
   return { ...raw, listen, data_dir: DATA_DIR, directory: raw.directory ?? { type: 'local' }, clients };
+}
+
+/** `https://host[:port][/prefix]`, as the proxy's http.public_url accepts it (no query, fragment or credentials). */
+function publicUrl(value, where) {
+  let u;
+  try {
+    u = typeof value === 'string' ? new URL(value) : null;
+  } catch {
+    u = null;
+  }
+  if (u === null || u.protocol !== 'https:' || u.hostname === '' || u.username || u.password || u.search || u.hash) {
+    throw new SeedError(
+      `${where}: expected the https:// URL users' browsers reach the portal at, e.g. https://mfa.example.org:${PORTAL_PORT} (no query), got '${value}'`,
+    );
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function absoluteFile(value, where) {
+  if (typeof value !== 'string' || !value.startsWith('/') || /[\r\n]/.test(value)) {
+    throw new SeedError(`${where}: expected an absolute path, e.g. /etc/mfa-radius-proxy/https.pem`);
+  }
+  return value;
+}
+
+/**
+ * The web seed keys (public_url, https_cert_file, https_key_file) checked; `ipv6` says whether the box is
+ * used over IPv6 (then the listeners also bind ::). Returns the http: section to render when the seed's
+ * proxy config has none.
+ */
+function validateWeb(raw, { hostname, ipv6, proxy, portalAllowFrom }, warnings) {
+  const cert = raw.https_cert_file === undefined ? null : absoluteFile(raw.https_cert_file, 'https_cert_file');
+  const key = raw.https_key_file === undefined ? null : absoluteFile(raw.https_key_file, 'https_key_file');
+  if ((cert === null) !== (key === null)) {
+    const [given, missing] = cert === null ? ['https_key_file', 'https_cert_file'] : ['https_cert_file', 'https_key_file'];
+    throw new SeedError(`${missing}: missing: ${given} is set, so ${missing} is needed too (both or neither; neither = self-signed)`);
+  }
+  const url = raw.public_url === undefined ? null : publicUrl(raw.public_url, 'public_url');
+  if (proxy === null) return null;
+  if (proxy.http !== undefined) {
+    // An http: section written by the admin is theirs, kept as written.
+    for (const k of ['public_url', 'https_cert_file', 'https_key_file']) {
+      if (raw[k] !== undefined) warnings.push(`${k} is ignored: proxy.http is given and kept as written`);
+    }
+    if (portalAllowFrom.length > 0 && proxy.http.admin_listen === undefined) {
+      warnings.push(
+        'proxy.http has no admin_listen: the admin pages and /metrics are served on the portal port, open to portal_allow_from too',
+      );
+    }
+    return null;
+  }
+  const addresses = ipv6 ? ['0.0.0.0', '::'] : ['0.0.0.0'];
+  let derived = url;
+  if (derived === null && hostname !== null) {
+    derived = `https://${hostname}:${PORTAL_PORT}`;
+    if (!hostname.includes('.')) {
+      warnings.push(
+        `public_url derived from the short host name (${derived}): set public_url to the name users' browsers reach`,
+      );
+    }
+  }
+  if (derived === null) {
+    warnings.push('no public_url and no hostname: links and QR codes cannot name the portal; set public_url');
+  }
+  return {
+    listen: addresses.map((address) => ({ address, port: PORTAL_PORT })),
+    admin_listen: addresses.map((address) => ({ address, port: ADMIN_PORT })),
+    ...(derived === null ? {} : { public_url: derived }),
+    ...(cert === null ? {} : { cert_file: cert, key_file: key }),
+  };
 }
 
 /** Checks the whole seed and fills defaults. Throws SeedError with the offending key on bad input. */
@@ -132,6 +241,9 @@ export function validateSeed(raw) {
     raw[key] === undefined ? null : stringList(raw[key], key).map((c, i) => parseCidr(c, `${key}[${i}]`).text);
   const sshAllowFrom = mgmt('ssh_allow_from') ?? ['0.0.0.0/0', '::/0'];
   const webAllowFrom = mgmt('web_allow_from') ?? sshAllowFrom;
+  // The portal is open to the management networks (web_allow_from) plus these; by default nothing more:
+  // putting a sign-in page on the internet is the admin's decision (appliance/README.md, "Web pages").
+  const portalAllowFrom = mgmt('portal_allow_from') ?? [];
 
   let syslog = null;
   if (raw.syslog !== undefined && raw.syslog !== null) {
@@ -148,16 +260,35 @@ export function validateSeed(raw) {
     if (isIP(s) === 0 && !HOSTNAME.test(s)) throw new SeedError(`ntp_servers[${i}]: '${s}' is not a host name or IP`);
   });
 
+  const network = validateNetwork(raw.network);
+  let proxy = validateProxy(raw.proxy, warnings);
+  // IPv6 in use: the proxy listens on an IPv6 address, the static address is IPv6, or the admin listed IPv6
+  // networks for the web ports (the default "anywhere" lists do not count).
+  const v6 = (list) => list.some((c) => parseCidr(c, 'x').family === 6);
+  const ipv6 =
+    (proxy !== null && proxy.listen.some((l) => isIP(l.address.split('/')[0]) === 6)) ||
+    (network.mode === 'static' && parseCidr(network.address, 'network.address').family === 6) ||
+    v6(portalAllowFrom) ||
+    (raw.web_allow_from !== undefined && v6(webAllowFrom));
+  const http = validateWeb(raw, { hostname, ipv6, proxy, portalAllowFrom }, warnings);
+  if (http !== null) proxy = { ...proxy, http };
+  if (proxy?.http !== undefined && webAllowFrom.some((c) => c === '0.0.0.0/0' || c === '::/0')) {
+    warnings.push(
+      `web_allow_from is anywhere${raw.web_allow_from === undefined ? ' (it follows ssh_allow_from)' : ''}: the admin pages and /metrics can be reached from every network; set web_allow_from to the management networks`,
+    );
+  }
+
   return {
     hostname,
     admin: { user, keys },
-    network: validateNetwork(raw.network),
+    network,
     ntpServers,
     timeSyncWait,
     sshAllowFrom,
     webAllowFrom,
+    portalAllowFrom,
     syslog,
-    proxy: validateProxy(raw.proxy, warnings),
+    proxy,
     warnings,
   };
 }
@@ -199,41 +330,58 @@ function elementLine(set, elements) {
   return elements.length === 0 ? [] : [`add element inet appliance ${set} { ${elements.join(', ')} }`];
 }
 
-/** nftables elements for the static ruleset in /etc/nftables.conf (sets radius_*, ssh_*, web_*). */
-export function renderFirewall(proxy, sshAllowFrom, webAllowFrom) {
+const sortedPorts = (ports) => [...new Set(ports)].sort((a, b) => a - b).map(String);
+
+/**
+ * nftables elements for the static ruleset in /etc/nftables.conf: RADIUS (radius_*) from the clients, SSH
+ * (ssh_*) from its networks, the portal ports (portal_ports, config.yaml's http.listen) from the management
+ * networks (web_*) and portal_allow_from (portal_*), the admin ports (admin_ports, http.admin_listen) from the
+ * management networks only. `where` names the http: section in errors.
+ */
+export function renderFirewall(proxy, { sshAllowFrom, webAllowFrom, portalAllowFrom }, where = 'proxy.http') {
   const ports = new Set();
   const clients = [];
+  let http = { portal: [], admin: [] };
   if (proxy !== null) {
     for (const l of proxy.listen) {
       ports.add(l.auth_port ?? DEFAULT_AUTH_PORT);
       if (l.acct_port !== undefined) ports.add(port(l.acct_port, 'proxy.listen[].acct_port'));
     }
     for (const c of proxy.clients) clients.push(c.address);
+    http = httpPorts(proxy.http, where);
   }
   const radius = splitFamilies(clients, 'proxy.clients');
   const ssh = splitFamilies(sshAllowFrom, 'ssh_allow_from');
   const web = splitFamilies(webAllowFrom, 'web_allow_from');
+  const portal = splitFamilies(portalAllowFrom, 'portal_allow_from');
   const lines = [
     '# Generated by mfa-apply-seed from the seed and /etc/mfa-radius-proxy/config.yaml: do not edit.',
-    '# After changing the RADIUS clients in config.yaml run: mfa-apply-seed --firewall',
-    ...elementLine('radius_ports', [...ports].sort((a, b) => a - b).map(String)),
+    '# After changing the RADIUS clients or the http: ports in config.yaml run: mfa-apply-seed --firewall',
+    ...elementLine('radius_ports', sortedPorts(ports)),
     ...elementLine('radius_v4', radius.v4),
     ...elementLine('radius_v6', radius.v6),
     ...elementLine('ssh_v4', ssh.v4),
     ...elementLine('ssh_v6', ssh.v6),
+    ...elementLine('portal_ports', sortedPorts(http.portal)),
+    ...elementLine('admin_ports', sortedPorts(http.admin)),
     ...elementLine('web_v4', web.v4),
     ...elementLine('web_v6', web.v6),
+    ...elementLine('portal_v4', portal.v4),
+    ...elementLine('portal_v6', portal.v6),
   ];
   return `${lines.join('\n')}\n`;
 }
 
 /** Re-renders the firewall elements after an admin edited config.yaml (mfa-apply-seed --firewall). */
 export function firewallFromConfig(proxyRaw, management) {
-  const proxy = validateProxy(proxyRaw, []);
+  const proxy = validateProxy(isObject(proxyRaw) ? { ...proxyRaw, http: undefined } : proxyRaw, []);
+  const http = isObject(proxyRaw) ? proxyRaw.http : undefined;
   const mgmt = isObject(management) ? management : {};
-  const ssh = stringList(mgmt.ssh_allow_from ?? ['0.0.0.0/0', '::/0'], 'ssh_allow_from');
-  const web = stringList(mgmt.web_allow_from ?? ssh, 'web_allow_from');
-  return renderFirewall(proxy, ssh, web);
+  const sshAllowFrom = stringList(mgmt.ssh_allow_from ?? ['0.0.0.0/0', '::/0'], 'ssh_allow_from');
+  const webAllowFrom = stringList(mgmt.web_allow_from ?? sshAllowFrom, 'web_allow_from');
+  // A management.json from before the portal existed has no portal_allow_from: the management networks only.
+  const portalAllowFrom = stringList(mgmt.portal_allow_from ?? [], 'portal_allow_from');
+  return renderFirewall({ ...proxy, http }, { sshAllowFrom, webAllowFrom, portalAllowFrom }, 'http');
 }
 
 export function renderChrony(servers) {
@@ -262,14 +410,14 @@ export function renderAll(raw, { stringifyYaml, randomSecret }) {
   const { proxy, generated } = fillClientSecrets(seed.proxy, randomSecret);
   const files = [
     { path: '/etc/systemd/network/10-appliance.network', mode: 0o644, content: renderNetwork(seed.network) },
-    { path: '/etc/nftables.d/10-appliance.nft', mode: 0o600, content: renderFirewall(proxy, seed.sshAllowFrom, seed.webAllowFrom) },
+    { path: '/etc/nftables.d/10-appliance.nft', mode: 0o600, content: renderFirewall(proxy, seed) },
     { path: '/etc/chrony/sources.d/appliance.sources', mode: 0o644, content: renderChrony(seed.ntpServers) },
     { path: '/etc/rsyslog.d/90-remote.conf', mode: 0o644, content: renderRsyslog(seed.syslog) },
     { path: '/etc/mfa-appliance/time-sync-wait', mode: 0o644, content: `${seed.timeSyncWait}\n` },
     {
       path: '/etc/mfa-appliance/management.json',
       mode: 0o644,
-      content: `${JSON.stringify({ ssh_allow_from: seed.sshAllowFrom, web_allow_from: seed.webAllowFrom })}\n`,
+      content: `${JSON.stringify({ ssh_allow_from: seed.sshAllowFrom, web_allow_from: seed.webAllowFrom, portal_allow_from: seed.portalAllowFrom })}\n`,
     },
   ];
   if (seed.hostname !== null) {
