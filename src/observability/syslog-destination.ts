@@ -32,7 +32,12 @@ export interface SyslogDestinationOptions {
 
 /** What the destination says about itself; the caller logs it (the `syslog_*` events). */
 export type SyslogNotice =
-  | { readonly kind: 'unreachable'; readonly error: string; readonly dropped: number; readonly queued: number }
+  | {
+      readonly kind: 'unreachable';
+      readonly error: string;
+      readonly dropped: number;
+      readonly queued: number;
+    }
   | { readonly kind: 'connected'; readonly after_failures: number };
 
 export interface SyslogCounters {
@@ -44,6 +49,8 @@ export interface SyslogCounters {
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 const WARN_EVERY_MS = 60_000;
+/** Up this long, a link counts as working again: the next failure starts at the shortest backoff. */
+const STABLE_MS = 10_000;
 
 interface Queued {
   readonly seq: number;
@@ -56,6 +63,7 @@ export class SyslogDestination {
   private seq = 0;
   private link: SyslogLink | undefined;
   private up = false;
+  private upAt = 0;
   /** A stream link said "full": wait for its drain. */
   private blocked = false;
   private pumpScheduled = false;
@@ -95,7 +103,11 @@ export class SyslogDestination {
   }
 
   counters(): SyslogCounters {
-    return { syslog_sent: this.sent, syslog_dropped: this.dropped, syslog_queued: this.queue.length - this.head };
+    return {
+      syslog_sent: this.sent,
+      syslog_dropped: this.dropped,
+      syslog_queued: this.queue.length - this.head,
+    };
   }
 
   /** Sends what it can right now, then closes the link; lines still queued are dropped (counted). */
@@ -170,9 +182,10 @@ export class SyslogDestination {
       onUp: () => {
         if (!isCurrent()) return;
         this.up = true;
+        this.upAt = this.o.clock.now();
         this.blocked = false;
-        this.backoffMs = BACKOFF_MIN_MS;
-        if (this.warned || this.failures === 0) this.notify({ kind: 'connected', after_failures: this.failures });
+        if (this.warned || this.failures === 0)
+          this.notify({ kind: 'connected', after_failures: this.failures });
         this.failures = 0;
         this.warned = false;
         this.schedulePump();
@@ -184,6 +197,9 @@ export class SyslogDestination {
       },
       onDown: (e) => {
         if (!isCurrent()) return;
+        // A link that held for a while starts the backoff afresh; one the server closes at once
+        // (a refused client certificate) keeps backing off instead of reconnecting twice a second.
+        if (this.up && this.o.clock.now() - this.upAt >= STABLE_MS) this.backoffMs = BACKOFF_MIN_MS;
         this.up = false;
         this.link = undefined;
         this.failed(e?.message ?? 'connection lost');
