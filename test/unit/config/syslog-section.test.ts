@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
+import { checkConfigPaths } from '../../../src/config/path-checks.js';
 
 const base = 'clients:\n  - name: vpn\n    address: 10.0.0.0/8\n    secret: "a-long-secret-of-20c"\n';
 const load = (syslog: string) =>
@@ -35,5 +36,14 @@ describe('syslog: config section', () => {
     ['  port: 514\n', /host/],
   ])('refuses %j, naming the key', (yaml, key) => {
     expect(() => load(yaml)).toThrow(key);
+  });
+
+  it('check-config names an unreadable TLS file, as serve would refuse it', () => {
+    const { config } = load('  host: h\n  transport: tls\n  tls:\n    ca_file: /nonexistent/ca.pem\n');
+    expect(checkConfigPaths({ ...config, data_dir: '/tmp' })).toContainEqual({
+      key: 'syslog.tls.ca_file',
+      path: '/nonexistent/ca.pem',
+      problem: 'cannot be read (ENOENT)',
+    });
   });
 });
