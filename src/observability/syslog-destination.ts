@@ -1,11 +1,5 @@
 import type { Clock, Timers } from '../shared/clock.js';
-import {
-  formatSyslog,
-  lineFields,
-  nextSequenceId,
-  type SdElement,
-  severityOfLevel,
-} from './syslog-format.js';
+import { headerBuilder, lineFields, nextSequenceId, severityOfLevel } from './syslog-format.js';
 import { type LinkEvents, type LinkSettings, openLink, type SyslogLink } from './syslog-transport.js';
 
 /**
@@ -77,7 +71,14 @@ export class SyslogDestination {
   private dropped = 0;
   private notify: (n: SyslogNotice) => void = () => {};
 
-  constructor(private readonly o: SyslogDestinationOptions) {}
+  private readonly build: ReturnType<typeof headerBuilder>;
+
+  constructor(private readonly o: SyslogDestinationOptions) {
+    this.build = headerBuilder(
+      { facility: o.facility, hostname: o.hostname, appName: o.appName, procId: o.procId, bom: o.bom },
+      o.maxMessageBytes,
+    );
+  }
 
   /** Where notices go (the logger, which exists only after this destination: set it afterwards). */
   onNotice(fn: (n: SyslogNotice) => void): void {
@@ -152,24 +153,14 @@ export class SyslogDestination {
   private format(item: Queued): Buffer {
     const f = lineFields(item.line);
     // The JSON line is the MSG (without its newline); the header repeats its level, time and event.
-    const msg = item.line.endsWith('\n') ? item.line.slice(0, -1) : item.line;
     // RFC 5424 §7.3.1: meta sequenceId lets the receiver see lines lost on the way.
-    const sd: SdElement[] = [{ id: 'meta', params: [['sequenceId', String(item.seq)]] }];
-    return formatSyslog(
-      {
-        facility: this.o.facility,
-        severity: severityOfLevel(f.level ?? 'info'),
-        timestamp: f.time ?? new Date(this.o.clock.now()).toISOString(),
-        hostname: this.o.hostname,
-        appName: this.o.appName,
-        procId: this.o.procId,
-        msgId: f.event,
-        structuredData: sd,
-        msg,
-        bom: this.o.bom,
-      },
-      this.o.maxMessageBytes,
-    );
+    return this.build({
+      severity: severityOfLevel(f.level ?? 'info'),
+      timestamp: f.time ?? new Date(this.o.clock.now()).toISOString(),
+      msgId: f.event,
+      structuredData: [{ id: 'meta', params: [['sequenceId', String(item.seq)]] }],
+      msg: item.line.endsWith('\n') ? item.line.slice(0, -1) : item.line,
+    });
   }
 
   private connect(): void {

@@ -145,13 +145,61 @@ export function nextSequenceId(previous: number): number {
   return previous >= 2_147_483_647 ? 1 : previous + 1;
 }
 
+/** The value of a flat string key in a JSON line (`"key":"value"`), found with indexOf. */
+function stringField(line: string, key: string, from = 0): string | undefined {
+  const k = `"${key}":"`;
+  const i = line.indexOf(k, from);
+  if (i < 0) return undefined;
+  const start = i + k.length;
+  const end = line.indexOf('"', start);
+  return end < 0 ? undefined : line.slice(start, end);
+}
+
 /**
  * What a pino JSON line carries for the header, read without parsing the whole line (it runs for
- * every line): the level label, the time and the event name. pino writes them as flat keys.
+ * every line): the level label, the time and the event name. pino writes them as flat keys, level
+ * and time first.
  */
 export function lineFields(line: string): { level?: string; time?: string; event?: string } {
-  const level = /"level":"([a-z]+)"/.exec(line)?.[1];
-  const time = /"time":"([^"]{10,40})"/.exec(line)?.[1];
-  const event = /"event":"([A-Za-z0-9_.-]{1,32})"/.exec(line)?.[1];
-  return { level, time, event };
+  const level = stringField(line, 'level');
+  const time = stringField(line, 'time');
+  const event = stringField(line, 'event');
+  return {
+    level: level !== undefined && /^[a-z]{1,10}$/.test(level) ? level : undefined,
+    time: time !== undefined && time.length <= 40 ? time : undefined,
+    event: event !== undefined && /^[A-Za-z0-9_.-]{1,32}$/.test(event) ? event : undefined,
+  };
+}
+
+export interface FixedHeader {
+  readonly facility: number;
+  readonly hostname?: string;
+  readonly appName?: string;
+  readonly procId?: string;
+  readonly bom?: boolean;
+}
+
+/**
+ * formatSyslog for one sender: the fields that never change (HOSTNAME, APP-NAME, PROCID) are
+ * checked and joined once, so a line costs one string and one encoding. Gives the same bytes as
+ * formatSyslog (a test holds them together).
+ */
+export function headerBuilder(
+  fixed: FixedHeader,
+  maxBytes = 8192,
+): (m: {
+  readonly severity: number;
+  readonly timestamp?: string;
+  readonly msgId?: string;
+  readonly structuredData?: readonly SdElement[];
+  readonly msg?: string;
+}) => Buffer {
+  const middle = ` ${headerField(fixed.hostname, 255)} ${headerField(fixed.appName, 48)} ${headerField(fixed.procId, 128)} `;
+  const bom = fixed.bom ? '\u{feff}' : '';
+  return (m) => {
+    const head = `${pri(fixed.facility, m.severity)}1 ${timestamp(m.timestamp)}${middle}${headerField(m.msgId, 32)} ${structuredData(m.structuredData ?? [])}`;
+    if (m.msg === undefined || m.msg === '') return Buffer.from(head, 'latin1');
+    const whole = Buffer.from(`${head} ${bom}${m.msg}`, 'utf8');
+    return whole.length > maxBytes ? cutUtf8(whole, Math.max(maxBytes, Buffer.byteLength(head) + 1)) : whole;
+  };
 }

@@ -4,6 +4,7 @@ import {
   escapeParamValue,
   facilityCode,
   formatSyslog,
+  headerBuilder,
   headerField,
   lineFields,
   nextSequenceId,
@@ -74,6 +75,15 @@ describe('RFC 5424 formatter', () => {
     },
   ])('$name', ({ m, text }) => {
     expect(formatSyslog(m).toString('utf8')).toBe(text);
+    // The destination's per-sender builder gives the same bytes.
+    const build = headerBuilder(m);
+    expect(build(m).equals(formatSyslog(m))).toBe(true);
+  });
+
+  it('the builder cuts a long MSG as formatSyslog does', () => {
+    const m = { facility: 4, severity: 6, hostname: 'h', msg: `${'x'.repeat(600)}ü`, bom: true };
+    expect(headerBuilder(m, 500)(m).equals(formatSyslog(m, 500))).toBe(true);
+    expect(headerBuilder(m, 500)(m).length).toBe(500);
   });
 
   it.each([
