@@ -49,7 +49,11 @@ export class ImportService {
       return fail(`it is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB; split it`);
     if (text.includes('\u0000'))
       return fail('it holds NUL characters: save it as UTF-8 (not UTF-16 / "Unicode text")');
-    const { rows } = parseCsv(text);
+    const parsed = parseCsv(text).rows;
+    // Windows PowerShell's Export-Csv without -NoTypeInformation writes `#TYPE <class>` first.
+    const first = parsed[0];
+    const rows =
+      first && 'fields' in first && first.fields[0]?.startsWith('#TYPE ') ? parsed.slice(1) : parsed;
     const [head, ...data] = rows;
     if (head === undefined) return fail('it is empty (a header row is expected)');
     if ('error' in head) return fail(`the header row (line ${head.line}): ${head.error}`);

@@ -161,6 +161,13 @@ describe('import users-csv', () => {
     expect(renderReport(r, 'u.csv')).not.toMatch(/15123456789|1234567|6 12 34|555 0100/);
   });
 
+  it("reads PowerShell's Export-Csv output: every field quoted, a #TYPE line first", async () => {
+    const csv = `#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n"username","phone","default method"\r\n"bob","${PHONE}","sms"\r\n`;
+    const r = await service().run(csv, 'users-csv');
+    expect(r.totals).toEqual({ imported: 1, skipped: 0, refused: 0 });
+    expect(store.phones.get('bob')).toBe(PHONE);
+  });
+
   it('refuses a phone or method when the config has no sms: section', async () => {
     const r = await service(false).run(
       `username,phone,default method\nbob,${PHONE},\nbob2,,sms\n`,
