@@ -33,6 +33,16 @@ export interface OathContext {
   /** Across the file: serial → first line; identity + secret (hex) → first line. */
   readonly seenSerials: Map<string, number>;
   readonly seenSecrets: Map<string, number>;
+  /** Token label → who holds it, read from the store once per import (not once per row). */
+  readonly labels: Map<string, { readonly identityId: string; readonly id: number }>;
+}
+
+/** The labels of the tokens enrolled now, for OathContext.labels. */
+export function tokenLabels(store: Store): Map<string, { identityId: string; id: number }> {
+  const out = new Map<string, { identityId: string; id: number }>();
+  for (const t of store.tokens.listAll())
+    if (t.label !== null) out.set(t.label, { identityId: t.identityId, id: t.id });
+  return out;
 }
 
 export async function importOathRow(row: RowBase, ctx: OathContext): Promise<ImportRowResult> {
@@ -65,7 +75,7 @@ export async function importOathRow(row: RowBase, ctx: OathContext): Promise<Imp
       );
     const firstSerial = ctx.seenSerials.get(serial);
     if (firstSerial !== undefined)
-      return { ...refuse('duplicate_in_file', `serial number ${serial} is on line ${firstSerial} already`) };
+      return refuse('duplicate_in_file', `serial number ${serial} is on line ${firstSerial} already`);
     ctx.seenSerials.set(serial, row.line);
 
     const who = await resolveUser(ctx.resolver, upn, refuse);
@@ -100,7 +110,7 @@ export async function importOathRow(row: RowBase, ctx: OathContext): Promise<Imp
     } finally {
       for (const t of mine) t.secret.fill(0);
     }
-    const holder = ctx.store.tokens.listAll().find((t) => t.label === label);
+    const holder = ctx.labels.get(label);
     if (holder)
       return refuseId(
         'serial_taken',
@@ -112,6 +122,7 @@ export async function importOathRow(row: RowBase, ctx: OathContext): Promise<Imp
     let detail = `token serial ${serial}${what ? ` (${what})` : ''}, ${ctx.period} s`;
     if (ctx.write) {
       const token = ctx.store.tokens.add(identity.identityId, { secret, period: ctx.period, label });
+      ctx.labels.set(label, { identityId: token.identityId, id: token.id });
       detail += `: token ${token.id}`;
     }
     return {

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { IdentityResolver } from './identity-resolver.js';
 import { parseCsv } from './import-csv.js';
-import { importOathRow, OATH_COLUMNS } from './import-oath.js';
+import { importOathRow, OATH_COLUMNS, tokenLabels } from './import-oath.js';
 import { type ImportKind, type ImportReport, type ImportRowResult, makeReport } from './import-report.js';
 import { type Columns, mapHeader, rowOf } from './import-rows.js';
 import { importUserRow, USERS_COLUMNS } from './import-users.js';
@@ -71,6 +71,7 @@ export class ImportService {
       write,
       seenSerials: new Map<string, number>(),
       seenSecrets: new Map<string, number>(),
+      labels: kind === 'oath-csv' ? tokenLabels(store) : new Map(),
     };
     const users = { config, configFile, store, resolver, write, seen: new Map<string, number>() };
     const results: ImportRowResult[] = [];
