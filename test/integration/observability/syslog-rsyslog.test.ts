@@ -159,6 +159,25 @@ describe('remote syslog to a real rsyslogd', () => {
     expect(p.entries.filter((e) => e.event === 'syslog_connected' && e.failures === 0)).toHaveLength(1);
   });
 
+  it('tls: a server certificate from another CA is refused; nothing is sent', async () => {
+    const other = makeTestPki(dir, 'other');
+    const p = await proxyWithSyslog([
+      'host: 127.0.0.1',
+      `port: ${ports.tls}`,
+      'transport: tls',
+      'tls:',
+      `  ca_file: ${other.caFile}`,
+      `  cert_file: ${client.certFile}`,
+      `  key_file: ${client.keyFile}`,
+    ]);
+    const down = await p.waitFor((e) => e.event === 'syslog_unreachable');
+    expect(String(down.error)).toMatch(/certificate/i);
+    await login(p);
+    const stats = await p.waitFor((e) => e.event === 'stats' && Number(e.syslog_queued) > 0);
+    expect(stats.syslog_sent).toBe(0);
+    expect(p.entries.some((e) => e.event === 'syslog_connected')).toBe(false);
+  });
+
   it('tcp: the server down at start, then up: lines wait in a bounded queue, drops are counted, the rest arrives', async () => {
     const port = await freeTcpPort();
     const p = await proxyWithSyslog(['host: 127.0.0.1', `port: ${port}`, 'transport: tcp', 'queue_size: 10']);
