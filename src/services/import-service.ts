@@ -60,6 +60,10 @@ export class ImportService {
     if (data.length > MAX_IMPORT_ROWS) return fail(`it has more than ${MAX_IMPORT_ROWS} rows; split it`);
     const header = mapHeader(head.fields, COLUMNS[kind]);
     if (!header.ok) return fail(header.error);
+    if (kind === 'users-csv' && !header.value.index.has('phone') && !header.value.index.has('method'))
+      return fail(
+        'the header row (line 1) has neither a "phone" nor a "default method" column: nothing to import',
+      );
     const notes =
       header.value.ignored.length > 0 ? [`columns ignored: ${header.value.ignored.join(', ')}`] : [];
 

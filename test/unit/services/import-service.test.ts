@@ -123,6 +123,9 @@ describe('import oath-csv', () => {
       (await service().run('upn;serial number;secret key;time interval\n', 'oath-csv')).fileError,
     ).toMatch(/semicolons/);
     expect((await service().run('u\u0000p\u0000n\u0000', 'oath-csv')).fileError).toMatch(/UTF-8/);
+    expect((await service().run('username,office\nbob,HQ\n', 'users-csv')).fileError).toMatch(
+      /neither a "phone" nor a "default method" column/,
+    );
   });
 });
 
