@@ -83,13 +83,16 @@ export function createAppLogger(opts: {
   const values = pino.levels.values;
   const lowest =
     (values[opts.syslog.min_level] ?? 30) < (values[opts.level] ?? 30) ? opts.syslog.min_level : opts.level;
-  const log = createLogger({
-    level: lowest,
-    destination: pino.multistream([
-      { level: opts.level as pino.Level, stream: stdoutDestination() },
-      { level: opts.syslog.min_level, stream: syslog },
-    ]),
+  const stdout = stdoutDestination();
+  const streams = pino.multistream([
+    { level: opts.level as pino.Level, stream: stdout },
+    { level: opts.syslog.min_level, stream: syslog },
+  ]);
+  // multistream has no flush(): log.flush() (serve, before exit) must still reach stdout's batch.
+  const destination = Object.assign(streams, {
+    flush: (cb?: (e?: Error | null) => void) => stdout.flush(cb),
   });
+  const log = createLogger({ level: lowest, destination });
   const where = `${opts.syslog.transport}://${opts.syslog.host}:${opts.syslog.port ?? DEFAULT_SYSLOG_PORTS[opts.syslog.transport]}`;
   syslog.onNotice((n) => {
     if (n.kind === 'unreachable')
