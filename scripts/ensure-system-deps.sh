@@ -27,9 +27,11 @@ declare -A NEED=(
   # the web pages: a real browser (playwright-core drives it) and a QR decoder for the enrolment page
   [chromium]=chromium
   [zbarimg]=zbar-tools
+  # remote syslog: a real rsyslogd receives over UDP, TCP and TLS (gtls needs rsyslog-gnutls)
+  [rsyslogd]=rsyslog
 )
 # packages without a distinctive command
-EXTRA_PKGS=(samba-ad-dc samba-ad-provision)
+EXTRA_PKGS=(samba-ad-dc samba-ad-provision rsyslog-gnutls)
 
 missing=()
 for cmd in "${!NEED[@]}"; do

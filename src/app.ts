@@ -43,6 +43,8 @@ export interface AppOptions {
   readonly timers?: Timers;
   /** Re-reads the config for SIGHUP; throws an AppError when the file is invalid. */
   readonly reloadConfig?: () => LoadedConfig;
+  /** More figures for the `stats` event (the syslog destination's sent/dropped/queued counts). */
+  readonly extraStats?: () => Record<string, number>;
 }
 
 export interface RunningApp {
@@ -243,6 +245,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         ? { ...accounting.server.counters.snapshot(), acct_sessions: accounting.sessions.size }
         : {}),
       ...http?.counters(),
+      ...opts.extraStats?.(),
     }),
     dropLog,
   );
@@ -286,11 +289,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         JSON.stringify(next.config.listen) !== JSON.stringify(config.listen) ||
         next.config.data_dir !== config.data_dir ||
         JSON.stringify(next.config.sms) !== JSON.stringify(config.sms) ||
-        JSON.stringify(next.config.http) !== JSON.stringify(config.http)
+        JSON.stringify(next.config.http) !== JSON.stringify(config.http) ||
+        JSON.stringify(next.config.syslog) !== JSON.stringify(config.syslog)
       ) {
         log.warn(
           { event: 'reload_restart_needed' },
-          'listen addresses, data_dir, sms and http change only on restart; other changes applied',
+          'listen addresses, data_dir, sms, http and syslog change only on restart; other changes applied',
         );
       }
       const old = primary;

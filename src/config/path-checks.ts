@@ -152,11 +152,31 @@ function checkCaFile(file: string, out: PathProblem[]): void {
     out.push({ key, path: file, problem: 'holds no PEM certificate ("-----BEGIN CERTIFICATE-----")' });
 }
 
+/** syslog.tls: the PEM files the TLS connection to the syslog server reads at start. */
+function checkSyslogFiles(config: Readonly<Config>, out: PathProblem[]): void {
+  const t = config.syslog?.transport === 'tls' ? config.syslog.tls : undefined;
+  if (!t) return;
+  const files: Array<[string, string | undefined]> = [
+    ['syslog.tls.ca_file', t.ca_file],
+    ['syslog.tls.cert_file', t.cert_file],
+    ['syslog.tls.key_file', t.key_file],
+  ];
+  for (const [key, file] of files) {
+    if (file === undefined) continue;
+    try {
+      readFileSync(file, 'latin1');
+    } catch (e) {
+      out.push({ key, path: file, problem: `cannot be read (${errno(e)})` });
+    }
+  }
+}
+
 export function checkConfigPaths(config: Readonly<Config>): PathProblem[] {
   const out: PathProblem[] = [];
   checkDataDir(config.data_dir, out);
   if (config.directory.type === 'ldap' && config.directory.ca_file !== undefined)
     checkCaFile(config.directory.ca_file, out);
+  checkSyslogFiles(config, out);
   return out;
 }
 

@@ -4,6 +4,7 @@ import { ldapDirectorySchema } from '../directory/ldap-schema.js';
 import { policySchema } from '../policy/policy-schema.js';
 import { methodList } from './methods.js';
 import { smsSectionSchema } from './sms-section.js';
+import { syslogSectionSchema } from './syslog-section.js';
 import { httpSchema } from '../web/http-schema.js';
 import { radiusDirectorySchema } from '../upstream/radius-schema.js';
 
@@ -154,6 +155,8 @@ export const configSchema = z
     sms: smsSectionSchema.optional(),
     /** The HTTPS listener (Twilio's inbound webhook; the portal later). Off without this section. */
     http: httpSchema.optional(),
+    /** The log lines also to a syslog server (RFC 5424 over UDP, TCP or TLS). Off without this section. */
+    syslog: syslogSectionSchema.optional(),
     totp: z
       .object({
         digits: z.literal(6).default(6),

@@ -34,6 +34,11 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
       redact: { paths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    opts.destination ?? new TickBatch(pino.destination({ fd: 1, sync: false })),
+    opts.destination ?? stdoutDestination(),
   );
+}
+
+/** The JSON lines on stdout, batched per event-loop turn (tick-batch.ts). */
+export function stdoutDestination(): TickBatch {
+  return new TickBatch(pino.destination({ fd: 1, sync: false }));
 }

@@ -33,6 +33,10 @@ export const ErrorCodes = {
   PHONE_INVALID: 'MFA_ERR_PHONE_INVALID',
   /** `phone remove`: no number is enrolled in the store for that user. */
   PHONE_NOT_FOUND: 'MFA_ERR_PHONE_NOT_FOUND',
+  /** `import`: the CSV file cannot be read or used as a whole (no header, wrong columns, too big). */
+  IMPORT_FILE: 'MFA_ERR_IMPORT_FILE',
+  /** `import`: some rows were refused (the report says which and why); the others were imported. */
+  IMPORT_REFUSED: 'MFA_ERR_IMPORT_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
