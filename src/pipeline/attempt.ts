@@ -20,7 +20,10 @@ export class Attempt {
     if (this.first === undefined) {
       this.firstId = identityId;
       this.first = r;
-    } else (this.more ??= new Map()).set(identityId, r);
+    } else {
+      this.more ??= new Map();
+      this.more.set(identityId, r);
+    }
     return true;
   }
 
