@@ -25,6 +25,8 @@ declare -A NEED=(
   # the web pages: a real browser (playwright-core drives it) and a QR decoder for the enrolment page
   [chromium]=chromium
   [zbarimg]=zbar-tools
+  # /metrics: promtool lints the exposition and checks the README's scrape config; prometheus scrapes it
+  [promtool]=prometheus
 )
 # packages without a distinctive command
 EXTRA_PKGS=(samba-ad-dc samba-ad-provision)
