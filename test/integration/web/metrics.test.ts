@@ -12,6 +12,7 @@ import { quote, radclient } from '../../helpers/radclient.js';
 import { registerSensitive } from '../../helpers/sensitive.js';
 import { type SlapdHarness, startSlapd } from '../../helpers/slapd.js';
 import { makeTestPki, type TestPki } from '../../helpers/test-pki.js';
+import { login as upstreamLogin, startProxyFor, startUpstream } from '../upstream/upstream-env.js';
 
 /**
  * Issue 11 item 4 end to end: the built app under `node --jitless` (as the appliance runs it) with
@@ -302,5 +303,58 @@ describe('/readyz follows the directory (in-process, manual clock)', () => {
     // The LDAP client keeps a failed server aside for server_retry_ms: move past both.
     p.clock.advance(60_000);
     expect(await readyz()).toMatchObject({ status: 200, body: 'ready\n' });
+  });
+});
+
+describe('/readyz follows the upstream RADIUS servers (in-process, manual clock)', () => {
+  let up: Awaited<ReturnType<typeof startUpstream>>;
+  let p: InProcessProxy;
+  let adm: number;
+  const readyz = () => httpsGet(adm, '/readyz', { ca: pki.caPem });
+  const metrics = async () => parseExposition((await httpsGet(adm, '/metrics', { ca: pki.caPem })).body);
+
+  beforeAll(async () => {
+    up = await startUpstream();
+    adm = await freeTcpPort();
+    const pub = await freeTcpPort();
+    p = await startProxyFor([{ port: up.port, secret: up.secret, timeout: 0.3, retries: 0 }], {
+      directoryExtra: ['dead_after: 1', 'probe_interval: 0.2', 'status_check: status_server'],
+      extraYaml: [
+        'mfa:',
+        '  exempt_users: [carol]',
+        'http:',
+        `  listen: [{ address: 127.0.0.1, port: ${pub} }]`,
+        `  admin_listen: [{ address: 127.0.0.1, port: ${adm} }]`,
+        `  cert_file: ${join(dir, 'cert.pem')}`,
+        `  key_file: ${join(dir, 'key.pem')}`,
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await p?.stop();
+    await up?.fr.stop();
+  });
+
+  it('200 while the server answers; 503 once it is marked dead; upstream_up follows', async () => {
+    const server = `127.0.0.1:${up.port}`;
+    expect((await upstreamLogin(p, 'carol', 'carol-pw')).code).toBe('Access-Accept');
+    expect(await readyz()).toMatchObject({ status: 200, body: 'ready\n' });
+    expect(sample(await metrics(), 'mfa_radius_upstream_up', { role: 'auth', server })).toBe(1);
+    await up.fr.kill();
+    // One unanswered request (dead_after: 1) marks the only server dead.
+    expect((await upstreamLogin(p, 'carol', 'carol-pw')).code).toBe('Access-Reject');
+    expect(p.app.upstream()!.health.auth[0]).toMatchObject({ server, alive: false });
+    p.clock.advance(5000);
+    const down = await readyz();
+    expect(down.status).toBe(503);
+    expect(down.body).toBe(`not ready\ndirectory: no upstream RADIUS server alive (${server})\n`);
+    const m = await metrics();
+    expect(sample(m, 'mfa_radius_upstream_up', { role: 'auth', server })).toBe(0);
+    expect(sample(m, 'mfa_radius_directory_up', { type: 'radius' })).toBe(0);
+    expect(sample(m, 'mfa_radius_upstream_events_total', { event: 'marked_dead' })).toBe(1);
+    expect(
+      sample(m, 'mfa_radius_requests_total', { client: 'vpn', result: 'reject', reason: 'upstream_timeout' }),
+    ).toBe(1);
   });
 });
