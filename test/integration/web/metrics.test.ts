@@ -11,6 +11,7 @@ import { type ProxyHandle, startProxy } from '../../helpers/proxy.js';
 import { quote, radclient } from '../../helpers/radclient.js';
 import { registerSensitive } from '../../helpers/sensitive.js';
 import { type SlapdHarness, startSlapd } from '../../helpers/slapd.js';
+import { SmsApiServer, twilioApi } from '../../helpers/sms-api-server.js';
 import { makeTestPki, type TestPki } from '../../helpers/test-pki.js';
 import { login as upstreamLogin, startProxyFor, startUpstream } from '../upstream/upstream-env.js';
 
@@ -356,5 +357,80 @@ describe('/readyz follows the upstream RADIUS servers (in-process, manual clock)
     expect(
       sample(m, 'mfa_radius_requests_total', { client: 'vpn', result: 'reject', reason: 'upstream_timeout' }),
     ).toBe(1);
+  });
+});
+
+describe('SMS metrics from the real SMS path (in-process, a Twilio-speaking HTTPS server)', () => {
+  const SID = `AC${'c3'.repeat(16)}`;
+  const TWILIO_TOKEN = 'twilio-metrics-auth-token-4b7e01';
+  let twilio: SmsApiServer;
+  let p: InProcessProxy;
+  let adm: number;
+
+  beforeAll(async () => {
+    registerSensitive(TWILIO_TOKEN, '+4915123456700', 'sam-right-pw');
+    twilio = await SmsApiServer.start(pki, twilioApi({ accountSid: SID, authToken: TWILIO_TOKEN }));
+    writeFileSync(join(dir, 'twilio.token'), `${TWILIO_TOKEN}\n`, { mode: 0o600 });
+    adm = await freeTcpPort();
+    const pub = await freeTcpPort();
+    p = await startInProcess({
+      clientYaml: ['mfa_mode: challenge'],
+      extraYaml: [
+        'sms:',
+        '  default_country: DE',
+        '  budgets: { per_user: { hour: 1, day: 10 } }',
+        '  providers:',
+        '    - name: twilio-main',
+        '      type: twilio',
+        `      account_sid: ${SID}`,
+        `      auth_token_file: ${join(dir, 'twilio.token')}`,
+        '      from: "+15005550006"',
+        `      base_url: https://127.0.0.1:${twilio.port}`,
+        `      ca_file: ${pki.caFile}`,
+        'http:',
+        `  listen: [{ address: 127.0.0.1, port: ${pub} }]`,
+        `  admin_listen: [{ address: 127.0.0.1, port: ${adm} }]`,
+        `  cert_file: ${join(dir, 'cert.pem')}`,
+        `  key_file: ${join(dir, 'key.pem')}`,
+      ],
+    });
+    await p.addUser('sam', 'sam-right-pw');
+    p.app.store.phones.set('sam', '+4915123456700');
+  }, 60_000);
+
+  afterAll(async () => {
+    await p?.stop();
+    await twilio?.close();
+  });
+
+  it('one SMS sent (by provider), the next refused by the per-user hour budget; the challenge is pending', async () => {
+    const login = () =>
+      radclient({
+        server: p.server,
+        secret: p.secret,
+        timeoutSec: 10,
+        attrs: { 'User-Name': quote('sam'), 'User-Password': quote('sam-right-pw') },
+      });
+    expect((await login()).code).toBe('Access-Challenge');
+    expect((await login()).code).toBe('Access-Reject');
+    const m = parseExposition((await httpsGet(adm, '/metrics', { ca: pki.caPem })).body);
+    expect(sample(m, 'mfa_radius_sms_sent_total', { provider: 'twilio-main' })).toBe(1);
+    expect(sample(m, 'mfa_radius_sms_refused_total', { limit: 'user_hour' })).toBe(1);
+    expect(sample(m, 'mfa_radius_pending_challenges')).toBe(1);
+    expect(
+      sample(m, 'mfa_radius_requests_total', {
+        client: 'vpn',
+        result: 'reject',
+        reason: 'sms_budget_exceeded',
+      }),
+    ).toBe(1);
+    expect(
+      sample(m, 'mfa_radius_requests_total', {
+        client: 'vpn',
+        result: 'challenge',
+        reason: 'challenge_issued',
+      }),
+    ).toBe(1);
+    expect(twilio.requests).toHaveLength(1);
   });
 });
