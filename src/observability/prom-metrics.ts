@@ -305,8 +305,17 @@ export class PromMetrics {
     return this.registry.contentType;
   }
 
-  /** The exposition text. */
-  render(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The exposition text (as `registry.metrics()` writes it), one metric at a time with a turn of
+   * the event loop in between: the whole text in one go is about 1 ms of string work (5 ms under
+   * --jitless) that would hold back every RADIUS datagram arriving meanwhile.
+   */
+  async render(): Promise<string> {
+    const parts: string[] = [];
+    for (const m of this.registry.getMetricsAsArray()) {
+      parts.push(await this.registry.getSingleMetricAsString(m.name));
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    return `${parts.join('\n\n')}\n`;
   }
 }

@@ -56,6 +56,37 @@ describe('PromMetrics: the exposition', () => {
   });
 });
 
+describe('PromMetrics: render() writes what registry.metrics() writes, a metric per event-loop turn', () => {
+  it('byte for byte the same text', async () => {
+    const m = new PromMetrics(
+      {
+        server: () => ({ received: 3 }),
+        pendingChallenges: () => 1,
+        directory: async () => ({ type: 'ldap', up: true }),
+      },
+      { processMetrics: false },
+    );
+    m.radius.onAuth(auth());
+    m.radius.onAuth(auth({ client: 'fw', result: 'reject', reason: Reasons.BAD_PASSWORD, latencyMs: 1500 }));
+    m.radius.onDrop({ at: 0, cause: 'malformed', src: '10.0.0.1' });
+    expect(await m.render()).toBe(await m.registry.metrics());
+  });
+
+  it('lets other callbacks run between metrics (a RADIUS datagram is not held for the whole scrape)', async () => {
+    const m = new PromMetrics({ server: () => ({}) }, { processMetrics: false });
+    let turns = 0;
+    let on = true;
+    const spin = (): void => {
+      turns++;
+      if (on) setImmediate(spin);
+    };
+    setImmediate(spin);
+    await m.render();
+    on = false;
+    expect(turns).toBeGreaterThanOrEqual(m.registry.getMetricsAsArray().length - 1);
+  });
+});
+
 describe('PromMetrics: counters move per observer call', () => {
   it('requests by client, result and reason; one more call, one more count', async () => {
     const m = new PromMetrics({}, { processMetrics: false });
