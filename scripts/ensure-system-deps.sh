@@ -13,6 +13,8 @@ declare -A NEED=(
   [ldapadd]=ldap-utils
   [samba-tool]=samba
   [redis-server]=redis-server
+  # /metrics: promtool lints the exposition and checks the README's scrape config; prometheus scrapes it
+  [promtool]=prometheus
   [openssl]=openssl
   [ip]=iproute2
   [taskset]=util-linux
@@ -25,8 +27,6 @@ declare -A NEED=(
   # the web pages: a real browser (playwright-core drives it) and a QR decoder for the enrolment page
   [chromium]=chromium
   [zbarimg]=zbar-tools
-  # /metrics: promtool lints the exposition and checks the README's scrape config; prometheus scrapes it
-  [promtool]=prometheus
 )
 # packages without a distinctive command
 EXTRA_PKGS=(samba-ad-dc samba-ad-provision)
