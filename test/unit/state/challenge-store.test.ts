@@ -1,4 +1,4 @@
-import NodeCache from 'node-cache';
+import type NodeCache from 'node-cache';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cryptoRng, ManualClock } from '../../../src/shared/clock.js';
 import { ChallengeStore } from '../../../src/state/challenge-store.js';
