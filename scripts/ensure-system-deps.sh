@@ -13,6 +13,8 @@ declare -A NEED=(
   [ldapadd]=ldap-utils
   [samba-tool]=samba
   [redis-server]=redis-server
+  # /metrics: promtool lints the exposition and checks the README's scrape config; prometheus scrapes it
+  [promtool]=prometheus
   [openssl]=openssl
   [ip]=iproute2
   [taskset]=util-linux

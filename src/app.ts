@@ -32,6 +32,7 @@ import { Store } from './store/store.js';
 import { RadiusDirectory } from './upstream/radius-directory.js';
 import { maskPhone } from './sms/mask.js';
 import type { HttpRoute } from './web/http-route.js';
+import { setupMetrics } from './web/metrics/metrics-setup.js';
 import { type HttpRuntime, startHttp } from './web/start-http.js';
 
 export interface AppOptions {
@@ -120,8 +121,30 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // SMS providers are built once (SMPP binds): a change to `sms:` needs a restart.
   // Replies from phones (two-way SMS), by sender: an SMPP deliver_sm or a webhook delivers here.
   const replies = new MemoryOobWaiter<SmsReply>(opts.timers ?? systemTimers);
+  // /metrics, /healthz, /readyz (issue 11 item 4); the SMS metrics count the SMS log's events.
+  const metrics = setupMetrics({
+    clock,
+    counters,
+    challenges,
+    oobWaits: replies,
+    storeRead: () => store.externalVersion(),
+    primary: () => primary,
+    accounting: () => accounting,
+    listeners: () => ({ bound: listeners.length, wanted: opts.loaded.config.listen.length }),
+    http: config.http,
+    configFile: opts.loaded.file,
+  });
+  observers.push(metrics.observer);
+  routes.push(...metrics.routes);
   const sms = config.sms
-    ? startSms(config.sms, { store, clock, rng, log, configFile: opts.loaded.file, replies })
+    ? startSms(config.sms, {
+        store,
+        clock,
+        rng,
+        log: metrics.smsLog(log),
+        configFile: opts.loaded.file,
+        replies,
+      })
     : undefined;
 
   const lockoutPolicy = (cfg: Readonly<Config>, previous: LockoutPolicy | undefined): LockoutPolicy =>

@@ -168,6 +168,27 @@ export class LdapDirectory implements PrimaryAuthenticator {
     }
   }
 
+  /**
+   * Readiness (`/readyz`): a base search of the root DSE (RFC 4512 §5.1) as the service account,
+   * on the pooled service connection when connections are reused. Any answer, even a refusal,
+   * means the directory is reachable; only "could not talk to it" fails. Err carries the detail.
+   */
+  async probe(): Promise<Result<string, string>> {
+    const session = this.connections.session();
+    try {
+      const r = await session.search({
+        base: '',
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes: ['1.1'],
+      });
+      if (!r.ok && r.error.kind === 'unavailable') return err(r.error.message);
+      return ok(session.server ?? '');
+    } finally {
+      await session.release();
+    }
+  }
+
   /** Forget cached groups (one user by DN, or all), e.g. after an admin changed memberships. */
   invalidateGroups(userDn?: string): void {
     this.groupCache.invalidate(userDn === undefined ? undefined : dnKey(userDn));

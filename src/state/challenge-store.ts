@@ -51,8 +51,9 @@ export class ChallengeStore implements ChallengePort {
     return { kind: 'ok', challenge };
   }
 
+  /** Pending challenges, O(1): node-cache keeps the count (keys() would list every State). */
   get size(): number {
-    return this.cache.keys().length;
+    return this.cache.getStats().keys;
   }
 
   close(): void {

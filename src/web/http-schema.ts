@@ -75,6 +75,8 @@ export const httpSchema = z
     /** What external services (Twilio) are told; signatures are checked against it + the route path. */
     public_url: publicUrl.optional(),
     twilio_webhook: twilioWebhookSchema.optional(),
+    /** A file holding the token Prometheus must send (`Authorization: Bearer …`) for /metrics. */
+    metrics_token_file: filePath.optional(),
   })
   .strict()
   .superRefine((h, ctx) => {
