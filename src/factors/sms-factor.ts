@@ -206,6 +206,16 @@ export class SmsFactor implements Factor {
     return { kind: 'ok' };
   }
 
+  /**
+   * The portal's phone enrolment (issue 11): a code to a number typed there, not enrolled yet, with
+   * the same providers, budgets and text as at a login; `verify` with the returned data checks it.
+   */
+  async sendTo(identityId: string, e164: string, ctx: StepContext): Promise<FactorStart> {
+    const n = normalisePhoneNumber(e164);
+    if (!n.ok) return { kind: 'unavailable', reason: Reasons.NOT_ENROLLED };
+    return this.send(identityId, n.value, ctx);
+  }
+
   async check(): Promise<FactorResult> {
     return { kind: 'bad_code' };
   }

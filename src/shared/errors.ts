@@ -33,6 +33,10 @@ export const ErrorCodes = {
   PHONE_INVALID: 'MFA_ERR_PHONE_INVALID',
   /** `phone remove`: no number is enrolled in the store for that user. */
   PHONE_NOT_FOUND: 'MFA_ERR_PHONE_NOT_FOUND',
+  /** `enrol-link` under a config without `http.public_url` (or with `portal.enabled: false`). */
+  PORTAL_NOT_CONFIGURED: 'MFA_ERR_PORTAL_NOT_CONFIGURED',
+  /** `enrol-link revoke`: no unused, unrevoked link has that id. */
+  ENROL_LINK_NOT_FOUND: 'MFA_ERR_ENROL_LINK_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

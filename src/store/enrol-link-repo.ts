@@ -70,10 +70,7 @@ export class EnrolLinkRepo {
   }
 
   list(): EnrolLinkRow[] {
-    return this.db
-      .prepare<[], Row>(`SELECT ${COLUMNS} FROM enrol_links ORDER BY id DESC`)
-      .all()
-      .map(toRow);
+    return this.db.prepare<[], Row>(`SELECT ${COLUMNS} FROM enrol_links ORDER BY id DESC`).all().map(toRow);
   }
 
   /** False when no unused, unrevoked link has this id. */
@@ -89,8 +86,6 @@ export class EnrolLinkRepo {
 
   /** Rows that can never be used again, older than `before` (kept a while for the admin's list). */
   prune(before: number): number {
-    return this.db
-      .prepare<[number]>('DELETE FROM enrol_links WHERE expires_at < ?')
-      .run(before).changes;
+    return this.db.prepare<[number]>('DELETE FROM enrol_links WHERE expires_at < ?').run(before).changes;
   }
 }

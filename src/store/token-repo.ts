@@ -157,7 +157,9 @@ export class TokenRepo {
          WHERE identity = ? AND id = ? AND pending_activation = 1`,
       )
       .get(identityKey(identityId), tokenId);
-    return r ? { token: toInfo(r), secret: this.box.open(r.secret_sealed, aadFor(r.identity, r.id)) } : undefined;
+    return r
+      ? { token: toInfo(r), secret: this.box.open(r.secret_sealed, aadFor(r.identity, r.id)) }
+      : undefined;
   }
 
   /** A pending token becomes one logins use; false when it was not pending (or not this identity's). */
@@ -185,7 +187,9 @@ export class TokenRepo {
     this.cache.clear();
     return (
       this.db
-        .prepare<[string | null, string, number]>('UPDATE totp_tokens SET label = ? WHERE identity = ? AND id = ?')
+        .prepare<[string | null, string, number]>(
+          'UPDATE totp_tokens SET label = ? WHERE identity = ? AND id = ?',
+        )
         .run(label, identityKey(identityId), tokenId).changes === 1
     );
   }
