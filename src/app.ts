@@ -33,6 +33,8 @@ import { RadiusDirectory } from './upstream/radius-directory.js';
 import { maskPhone } from './sms/mask.js';
 import type { HttpRoute } from './web/http-route.js';
 import { type HttpRuntime, startHttp } from './web/start-http.js';
+import type { PortalRuntime } from './services/portal-runtime.js';
+import { buildPortal, enrolmentPort } from './web/portal/portal-app.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -104,6 +106,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // RADIUS observers that feed its pages here, before the listeners start.
   const routes: HttpRoute[] = [];
   const observers: RadiusObserver[] = [];
+  if (config.http && config.portal.enabled)
+    routes.push(
+      ...buildPortal({
+        runtime: () => portalRuntime!,
+        config: () => config,
+        configFile: opts.loaded.file,
+        store,
+        clock,
+        rng,
+        log,
+      }),
+    );
   // Both listeners report drops here: rate-limited `dropped` events and per-source stats, and the
   // observers behind the status pages.
   const dropLog = new DropLog(clock, log);
@@ -141,6 +155,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       },
     });
 
+  // The portal shares the runtime's directory, lockout gate, policy and factors (issue 11).
+  let portalRuntime: PortalRuntime | undefined;
   const buildRuntime = (cfg: Readonly<Config>, prim: PrimaryAuthenticator): Runtime => {
     const totp = new TotpFactor({
       tokens: store.tokens,
@@ -148,12 +164,16 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       options: { digits: cfg.totp.digits, period: cfg.totp.period, window: cfg.totp.window },
     });
     lockout = lockoutPolicy(cfg, lockout);
+    const policy = new GroupPolicy(effectivePolicy(cfg), { exemptUsers: cfg.mfa.exempt_users });
+    portalRuntime = { primary: prim, lockout, policy, totp, sms: sms?.factor };
+    const enrolment = enrolmentPort(cfg, store, clock);
     const pipeline = new AccessPipeline({
       primary: prim,
       // Offered in this order: the app's code first, an SMS when no app is enrolled.
       factors: new FactorRegistry(sms ? [totp, sms.factor] : [totp]),
       lockout,
-      policy: new GroupPolicy(effectivePolicy(cfg), { exemptUsers: cfg.mfa.exempt_users }),
+      policy,
+      ...(enrolment ? { enrolment } : {}),
       rejectMessages: rejectMessages(cfg),
       challenges,
       authCache,

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { action, quietOnEpipe } from './cli-action.js';
 import { checkConfigCommand } from './check-config-command.js';
 import { registerDirectoryCommands } from './directory-command.js';
+import { registerEnrolLinkCommand } from './enrol-link-command.js';
 import { registerMethodCommands } from './method-commands.js';
 import { registerPhoneCommands } from './phone-commands.js';
 import { radtestCommand } from './radtest-command.js';
@@ -42,6 +43,7 @@ registerTokenCommands(program);
 registerPhoneCommands(program);
 registerMethodCommands(program);
 registerDirectoryCommands(program);
+registerEnrolLinkCommand(program);
 
 program
   .command('radtest <user>')

@@ -56,7 +56,8 @@ export interface PortalMethodsDeps {
   readonly runtime: () => PortalRuntime;
   readonly config: () => Readonly<Config>;
   readonly store: Store;
-  readonly phones: PhoneService;
+  /** The number check of `phone set` (normalised, an allowed country); nothing stored. */
+  readonly phones: Pick<PhoneService, 'check'>;
   readonly clock: Clock;
   readonly rng: Rng;
   readonly log: PortalLog;
