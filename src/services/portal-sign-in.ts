@@ -4,6 +4,7 @@ import { type ReasonCode, Reasons } from '../pipeline/reasons.js';
 import { NOT_COUNTED } from '../pipeline/steps/primary-step.js';
 import type { Identity } from '../pipeline/types.js';
 import type { Clock } from '../shared/clock.js';
+import { maskForPrompt, normalisePhoneNumber } from '../sms/phone-number.js';
 import { identityKey } from '../shared/identity-key.js';
 import type { Store } from '../store/store.js';
 import type { EnrolLinkService, LinkRefusal } from './enrol-link-service.js';
@@ -42,6 +43,13 @@ export interface PortalSignInDeps {
 }
 
 const NEVER = new AbortController().signal;
+
+function smsPrompt(to: unknown): string {
+  const n = typeof to === 'string' ? normalisePhoneNumber(to) : undefined;
+  return n?.ok
+    ? `We sent a code by text message to ${maskForPrompt(n.value)}. Enter it here.`
+    : 'We sent a code by text message. Enter it here.';
+}
 
 /**
  * Sign-in to the self-service portal (issue 11 item 2): the same primary check as a RADIUS login
@@ -209,7 +217,8 @@ export class PortalSignIn {
           identity,
           method,
           ...withOther,
-          prompt: started.prompt,
+          // The RADIUS prompt names a resend keyword; here signing in again sends a new code.
+          prompt: smsPrompt(started.data?.to),
           ...(started.data ? { data: started.data } : {}),
         },
       };

@@ -199,18 +199,14 @@ export function linkPage(csrf: string, token: string): HttpAnswer {
   });
 }
 
-export function messagePage(
-  title: string,
-  text: string,
-  status: number,
-  kind: 'ok' | 'error' = 'error',
-): HttpAnswer {
+export function messagePage(title: string, text: string, status: number): HttpAnswer {
   return page({
     title,
     area: AREA,
     width: 'narrow',
     status,
-    flash: { kind, text },
-    body: html`${portalStyles}<p><a class="btn" href="/portal/">Back to sign-in</a></p>`,
+    body: html`${portalStyles}<h1>${title}</h1>
+<div class="card"><p role="alert">${text}</p>
+<div class="actions"><a class="btn" href="/portal/">Back to sign-in</a></div></div>`,
   });
 }

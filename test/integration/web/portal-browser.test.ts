@@ -196,7 +196,7 @@ describe('the self-service portal in Chromium', () => {
     const page = await ctx.newPage();
     const before = sms.requests.length;
     await signIn(page, 'erin', PW.erin);
-    await page.waitForSelector('text=Enter the code sent to');
+    await page.waitForSelector('text=We sent a code by text message');
     expect(sms.requests.length).toBe(before + 1);
     await shot(page, '08-code-sms');
     await page.click('text=Use my authenticator app instead');
