@@ -241,7 +241,8 @@ describe('the self-service portal in Chromium', () => {
     await shot(page, '10-locked');
     // An admin clears it (the CLI's store write); then three wrong RADIUS passwords lock the portal.
     p.app.store.lockouts.clear('alice');
-    for (let i = 0; i < 3; i++) expect((await login('alice', `radius-guess-${i}`)).code).toBe('Access-Reject');
+    for (let i = 0; i < 3; i++)
+      expect((await login('alice', `radius-guess-${i}`)).code).toBe('Access-Reject');
     await signIn(page, 'alice', PW.alice);
     await page.waitForSelector('text=locked for a while');
     p.app.store.lockouts.clear('alice');
@@ -292,4 +293,3 @@ describe('the self-service portal in Chromium', () => {
     await resolver.close();
   });
 });
-
