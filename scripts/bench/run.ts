@@ -3,6 +3,7 @@ import { baselineRef } from './baseline.js';
 import { benchCore } from './core.js';
 import { runLdapLoginBench } from './ldap-login.js';
 import { benchLdapProxy } from './ldap-proxy.js';
+import { benchPortal } from './portal.js';
 import { benchSms } from './sms.js';
 import { benchUpstream } from './upstream.js';
 
@@ -16,7 +17,7 @@ if (!process.env.BENCH_NO_PIN) {
 }
 
 /**
- * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core, upstream, ldap, sms (default all).
+ * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core, upstream, ldap, sms, portal (default all).
  * Loopback only. Pins servers to CPU 1 and the load generator to CPU 0 when taskset exists
  * (BENCH_NO_PIN=1 to turn that off), as in shared/notes/benchmarking.md.
  * BENCH_BASELINE=<git ref> (default 4357330, `none` for off): upstream also runs that build of the
@@ -52,3 +53,5 @@ if (want('sms'))
     statusSeconds: quick ? 3 : 10,
     cpuProf: process.env.BENCH_CPU_PROF === '1',
   });
+if (want('portal'))
+  await benchPortal({ seconds: quick ? 4 : 10, portalConcurrency: 8, radiusConcurrency: 32 });
