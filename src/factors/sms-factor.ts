@@ -216,6 +216,16 @@ export class SmsFactor implements Factor {
     return this.send(identityId, n.value, ctx);
   }
 
+  /**
+   * The portal's sign-in: a code to the user's phone, never held for a reply (two-way or not), as
+   * the code is typed in the browser; `verify` with the returned data checks it.
+   */
+  async sendCode(identity: Identity, ctx: StepContext): Promise<FactorStart> {
+    const n = await this.number(identity);
+    if (!n) return { kind: 'unavailable', reason: Reasons.NOT_ENROLLED };
+    return this.send(identity.id, n, ctx);
+  }
+
   async check(): Promise<FactorResult> {
     return { kind: 'bad_code' };
   }

@@ -205,11 +205,8 @@ export class PortalSignIn {
           prompt: 'Enter the 6-digit code from your authenticator app.',
         },
       };
-    const started = await rt.sms!.start(identity, {
-      ...this.ctx(correlationId),
-      prompt: '',
-      canChallenge: true,
-    });
+    // Never start(): with two-way SMS it would hold the sign-in for the phone's reply.
+    const started = await rt.sms!.sendCode(identity, this.ctx(correlationId));
     if (started.kind === 'prompt')
       return {
         kind: 'second_factor',
