@@ -158,6 +158,10 @@ describe('the self-service portal in Chromium', () => {
     expect(await page.textContent('.flash-ok')).toContain('Your authenticator app is active');
     await shot(page, '04-methods-app');
     expect(await page.content()).not.toContain(erinSecret);
+    // The enrolment page is gone once the token is active: the key is never shown again.
+    await page.goto(`${base}/portal/totp`);
+    expect(page.url()).toBe(`${base}/portal/methods`);
+    expect(await page.content()).not.toContain(erinSecret);
 
     // The code typed in the portal is used up; the next step's code logs in over RADIUS.
     const challenge = await login('erin', PW.erin);
