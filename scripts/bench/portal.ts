@@ -12,10 +12,11 @@ import { fmt, spawnProxy, writeBenchConfig } from './proxy-process.js';
 import { totp } from './radius-packets.js';
 
 /**
- * Issue 11's portal figure: full portal sign-ins (sign-in page, password, code page, TOTP code,
- * "My methods", sign-out: 4 page loads and 3 posts each) per second, alone and while challenge-mode
- * RADIUS logins run at full speed; and the RADIUS logins' rate and p99 with and without the portal
- * traffic. Loopback only, the proxy on CPU 1.
+ * Issue 11's portal figures: full portal sign-ins (sign-in page, password, code page, TOTP code,
+ * "My methods", sign-out: 4 page loads and 3 posts each) per second, and sign-in page loads per
+ * second (HTTPS, routing, rendering; no password check), each alone and while challenge-mode RADIUS
+ * logins run; and the RADIUS logins' rate and p99 alone and during each. A sign-in costs one scrypt
+ * check, as a RADIUS login does, so the two share the hash workers. Loopback only, the proxy on CPU 1.
  */
 interface PortalResult {
   readonly signIns: number;
@@ -137,6 +138,37 @@ async function portalLoad(
   };
 }
 
+/** Page loads alone (the sign-in page of one session, keep-alive): HTTPS, routing and rendering. */
+async function pageLoads(
+  port: number,
+  concurrency: number,
+  seconds: number,
+): Promise<{ perSecond: number; p99ms: number; failed: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const first = await call(agent, port, 'GET', '/portal/', '');
+  const cookie = first.cookie ?? '';
+  const times: number[] = [];
+  let failed = 0;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      const r = await call(agent, port, 'GET', '/portal/', cookie);
+      if (r.status === 200) times.push(performance.now() - t0);
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+  const sorted = Float64Array.from(times).sort();
+  return {
+    perSecond: times.length / ((performance.now() - start) / 1000),
+    p99ms: sorted.length ? sorted[Math.floor(0.99 * (sorted.length - 1))]! : Number.NaN,
+    failed,
+  };
+}
+
 export async function benchPortal(opts: {
   seconds: number;
   portalConcurrency: number;
@@ -158,7 +190,7 @@ export async function benchPortal(opts: {
     });
   // Each user once per phase: a TOTP code works once (the replay guard), in the portal as over RADIUS.
   const portalUsers = [make('pa', 1500), make('pb', 1500)];
-  const radiusUsers = [make('ra', 4000), make('rb', 4000)];
+  const radiusUsers = [make('ra', 2000), make('rb', 2000), make('rc', 2000)];
   store.close();
   const config = writeBenchConfig(join(dir, 'config.yaml'), {
     port,
@@ -186,6 +218,8 @@ export async function benchPortal(opts: {
     });
   const p = (r: PortalResult) =>
     `${fmt(r.perSecond, 1).padStart(7)} sign-ins/s  ${fmt(r.pagesPerSecond, 0).padStart(5)} pages/s  p50 ${fmt(r.p50ms, 1)} ms  p99 ${fmt(r.p99ms, 1)} ms  failed ${r.failed}`;
+  const pg = (r: { perSecond: number; p99ms: number; failed: number }) =>
+    `${fmt(r.perSecond, 0).padStart(7)} pages/s  p99 ${fmt(r.p99ms, 1)} ms  failed ${r.failed}`;
   const l = (r: FloodResult) =>
     `${fmt(r.perSecond, 0).padStart(7)} logins/s  p50 ${fmt(r.p50ms, 1)} ms  p99 ${fmt(r.p99ms, 1)} ms  failed ${r.failed}`;
   try {
@@ -198,12 +232,20 @@ export async function benchPortal(opts: {
     process.stdout.write(`portal alone                       ${p(alone)}\n`);
     const radiusAlone = await radius(radiusUsers[0]!);
     process.stdout.write(`RADIUS alone                       ${l(radiusAlone)}\n`);
+    const pagesAlone = await pageLoads(https, opts.portalConcurrency, opts.seconds);
+    process.stdout.write(`sign-in page loads alone           ${pg(pagesAlone)}\n`);
     const [both, radiusBoth] = await Promise.all([
       portalLoad(https, portalUsers[1]!, opts.portalConcurrency, opts.seconds),
       radius(radiusUsers[1]!),
     ]);
     process.stdout.write(`portal during RADIUS load          ${p(both)}\n`);
-    process.stdout.write(`RADIUS during portal load          ${l(radiusBoth)}\n`);
+    process.stdout.write(`RADIUS during portal sign-ins      ${l(radiusBoth)}\n`);
+    const [pagesBoth, radiusPages] = await Promise.all([
+      pageLoads(https, opts.portalConcurrency, opts.seconds),
+      radius(radiusUsers[2]!),
+    ]);
+    process.stdout.write(`sign-in page loads during RADIUS   ${pg(pagesBoth)}\n`);
+    process.stdout.write(`RADIUS during page loads           ${l(radiusPages)}\n`);
   } finally {
     await proxy.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -54,4 +54,4 @@ if (want('sms'))
     cpuProf: process.env.BENCH_CPU_PROF === '1',
   });
 if (want('portal'))
-  await benchPortal({ seconds: quick ? 4 : 10, portalConcurrency: 8, radiusConcurrency: 32 });
+  await benchPortal({ seconds: quick ? 4 : 10, portalConcurrency: 8, radiusConcurrency: 8 });
