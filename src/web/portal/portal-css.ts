@@ -6,6 +6,7 @@ import { html, type SafeHtml } from '../kit/html.js';
  * button in the header, the manual key. A route of its own, so the CSP stays `style-src 'self'`.
  */
 const CSS = `
+.card > :first-child { margin-top: 0; }
 header.top nav form.inline { display: inline; }
 header.top nav button.nav-out { font: inherit; color: #cfe0ff; background: none; border: 0; border-bottom: 2px solid transparent; padding: .15rem 0; cursor: pointer; text-decoration: none; }
 header.top nav button.nav-out:hover, header.top nav button.nav-out:focus { color: #fff; border-bottom-color: #8fb8ff; }
