@@ -306,11 +306,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         JSON.stringify(next.config.listen) !== JSON.stringify(config.listen) ||
         next.config.data_dir !== config.data_dir ||
         JSON.stringify(next.config.sms) !== JSON.stringify(config.sms) ||
-        JSON.stringify(next.config.http) !== JSON.stringify(config.http)
+        JSON.stringify(next.config.http) !== JSON.stringify(config.http) ||
+        // The portal's sessions and rate limit are built once; its enrolment window is reloaded.
+        JSON.stringify({ ...next.config.portal, enrol_window_sec: 0 }) !==
+          JSON.stringify({ ...config.portal, enrol_window_sec: 0 })
       ) {
         log.warn(
           { event: 'reload_restart_needed' },
-          'listen addresses, data_dir, sms and http change only on restart; other changes applied',
+          'listen addresses, data_dir, sms, http and portal (but enrol_window_sec) change only on restart; other changes applied',
         );
       }
       const old = primary;
