@@ -11,9 +11,19 @@ export const portalSectionSchema = z
      * `unenrolled: enroll`: how long after a RADIUS login of a user with no method (password right)
      * that user may sign in to the portal with the password alone, to enrol a first method.
      */
-    enrol_window_sec: z.number().int().min(60).max(7 * 86_400).default(3600),
+    enrol_window_sec: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(3600),
     /** How long an enrolment link (`enrol-link NAME`) works when made without --ttl. */
-    link_ttl_sec: z.number().int().min(60).max(30 * 86_400).default(72 * 3600),
+    link_ttl_sec: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .default(72 * 3600),
     /** A portal session ends after this long without a request ... */
     session_idle_sec: z.number().int().min(60).max(86_400).default(900),
     /** ... and this long after sign-in, whatever happens. */

@@ -38,9 +38,7 @@ describe('unenrolled: enroll needs the portal (issue 9 item 6, issue 11)', () =>
   });
 
   it('with http but no public_url: names http.public_url', () => {
-    const e = parseError(
-      `${CLIENT}http:\n  listen: [{ address: 127.0.0.1 }]\nmfa:\n  unenrolled: enroll\n`,
-    );
+    const e = parseError(`${CLIENT}http:\n  listen: [{ address: 127.0.0.1 }]\nmfa:\n  unenrolled: enroll\n`);
     expect(e.code).toBe('MFA_ERR_CONFIG_INVALID');
     expect(e.message).toContain('mfa.unenrolled:');
     expect(e.message).toContain('set http.public_url');
