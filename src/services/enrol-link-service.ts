@@ -43,6 +43,8 @@ export type LinkRefusal = 'unknown' | 'used' | 'expired' | 'revoked';
 export const MIN_LINK_TTL_SEC = 60;
 export const MAX_LINK_TTL_SEC = 30 * 86_400;
 
+const KEEP_ENDED_MS = 30 * 86_400_000;
+
 /** 32 bytes from the CSPRNG: 256 bits, base64url in the link (RFC 4648 §5). */
 const TOKEN_BYTES = 32;
 
@@ -84,6 +86,8 @@ export class EnrolLinkService {
     if (!who.ok) return err(who.error);
     const token = this.deps.rng.bytes(TOKEN_BYTES).toString('base64url');
     const now = this.deps.clock.now();
+    // Links that ended over 30 days ago leave the admin's list (and the table).
+    this.deps.store.enrolLinks.prune(now - KEEP_ENDED_MS);
     const row = this.deps.store.enrolLinks.add(
       who.value.identityId,
       linkTokenHash(token),

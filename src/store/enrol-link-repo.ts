@@ -84,7 +84,7 @@ export class EnrolLinkRepo {
     );
   }
 
-  /** Rows that can never be used again, older than `before` (kept a while for the admin's list). */
+  /** Links whose lifetime ended before `before` (kept a while for the admin's list). */
   prune(before: number): number {
     return this.db.prepare<[number]>('DELETE FROM enrol_links WHERE expires_at < ?').run(before).changes;
   }

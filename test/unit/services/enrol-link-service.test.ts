@@ -84,6 +84,18 @@ describe('EnrolLinkService', () => {
     if (!again.ok) expect(again.error.code).toBe('MFA_ERR_ENROL_LINK_NOT_FOUND');
   });
 
+  it('a link that ended over 30 days ago leaves the list when the next one is made', async () => {
+    const { svc, clock } = setup();
+    const old = await svc.create('a', { ttlSec: 60 });
+    if (!old.ok) throw old.error;
+    clock.advance(30 * 86_400_000);
+    await svc.create('b');
+    expect(svc.list().map((l) => l.identityId)).toEqual(['b', 'a']);
+    clock.advance(61_000);
+    await svc.create('c');
+    expect(svc.list().map((l) => l.identityId)).toEqual(['c', 'b']);
+  });
+
   it('refuses without public_url, with the portal off, for an unknown user, and a ttl out of bounds', async () => {
     const none = await setup({ publicUrl: undefined }).svc.create('a');
     expect(none.ok ? '' : `${none.error.code} ${none.error.message}`).toMatch(
