@@ -14,14 +14,13 @@ function setup(policy: object) {
     replyMessage: 'Enrol a second factor at https://mfa.example.com/portal/',
   };
   const lockout = new MemoryLockout();
-  const h0 = harness({
+  const h = harness({
     users: { alice: { password: PW }, bob: { password: PW } },
     policy,
     enrolment,
     lockout,
   });
-  h0.factor.enrolledIds.add('bob');
-  const h = h0;
+  h.factor.enrolledIds.add('bob');
   return { h, opened, lockout };
 }
 
