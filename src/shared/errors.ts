@@ -35,7 +35,7 @@ export const ErrorCodes = {
   PHONE_NOT_FOUND: 'MFA_ERR_PHONE_NOT_FOUND',
   /** `enrol-link` under a config without `http.public_url` (or with `portal.enabled: false`). */
   PORTAL_NOT_CONFIGURED: 'MFA_ERR_PORTAL_NOT_CONFIGURED',
-  /** `enrol-link revoke`: no unused, unrevoked link has that id. */
+  /** Revoking an enrolment link (EnrolLinkService.revoke, the admin page): no unused, unrevoked link has that id. */
   ENROL_LINK_NOT_FOUND: 'MFA_ERR_ENROL_LINK_NOT_FOUND',
 } as const;
 
