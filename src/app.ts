@@ -34,6 +34,8 @@ import { maskPhone } from './sms/mask.js';
 import type { HttpRoute } from './web/http-route.js';
 import { setupMetrics } from './web/metrics/metrics-setup.js';
 import { type HttpRuntime, startHttp } from './web/start-http.js';
+import type { PortalRuntime } from './services/portal-runtime.js';
+import { buildPortal, enrolmentPort } from './web/portal/portal-app.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -107,6 +109,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // RADIUS observers that feed its pages here, before the listeners start.
   const routes: HttpRoute[] = [];
   const observers: RadiusObserver[] = [];
+  if (config.http && config.portal.enabled)
+    routes.push(
+      ...buildPortal({
+        runtime: () => portalRuntime!,
+        config: () => config,
+        configFile: opts.loaded.file,
+        store,
+        clock,
+        rng,
+        log,
+      }),
+    );
   // Both listeners report drops here: rate-limited `dropped` events and per-source stats, and the
   // observers behind the status pages.
   const dropLog = new DropLog(clock, log);
@@ -166,6 +180,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       },
     });
 
+  // The portal shares the runtime's directory, lockout gate, policy and factors (issue 11).
+  let portalRuntime: PortalRuntime | undefined;
   const buildRuntime = (cfg: Readonly<Config>, prim: PrimaryAuthenticator): Runtime => {
     const totp = new TotpFactor({
       tokens: store.tokens,
@@ -173,12 +189,16 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       options: { digits: cfg.totp.digits, period: cfg.totp.period, window: cfg.totp.window },
     });
     lockout = lockoutPolicy(cfg, lockout);
+    const policy = new GroupPolicy(effectivePolicy(cfg), { exemptUsers: cfg.mfa.exempt_users });
+    portalRuntime = { primary: prim, lockout, policy, totp, sms: sms?.factor };
+    const enrolment = enrolmentPort(cfg, store, clock);
     const pipeline = new AccessPipeline({
       primary: prim,
       // Offered in this order: the app's code first, an SMS when no app is enrolled.
       factors: new FactorRegistry(sms ? [totp, sms.factor] : [totp]),
       lockout,
-      policy: new GroupPolicy(effectivePolicy(cfg), { exemptUsers: cfg.mfa.exempt_users }),
+      policy,
+      ...(enrolment ? { enrolment } : {}),
       rejectMessages: rejectMessages(cfg),
       challenges,
       authCache,
@@ -313,11 +333,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         next.config.data_dir !== config.data_dir ||
         JSON.stringify(next.config.sms) !== JSON.stringify(config.sms) ||
         JSON.stringify(next.config.http) !== JSON.stringify(config.http) ||
-        JSON.stringify(next.config.syslog) !== JSON.stringify(config.syslog)
+        JSON.stringify(next.config.syslog) !== JSON.stringify(config.syslog) ||
+        // The portal's sessions and rate limit are built once; its enrolment window is reloaded.
+        JSON.stringify({ ...next.config.portal, enrol_window_sec: 0 }) !==
+          JSON.stringify({ ...config.portal, enrol_window_sec: 0 })
       ) {
         log.warn(
           { event: 'reload_restart_needed' },
-          'listen addresses, data_dir, sms, http and syslog change only on restart; other changes applied',
+          'listen addresses, data_dir, sms, http, syslog and portal (but enrol_window_sec) change only on restart; other changes applied',
         );
       }
       const old = primary;

@@ -4,6 +4,7 @@ import { benchCore } from './core.js';
 import { runLdapLoginBench } from './ldap-login.js';
 import { benchLdapProxy } from './ldap-proxy.js';
 import { benchMetrics } from './metrics.js';
+import { benchPortal } from './portal.js';
 import { benchSms } from './sms.js';
 import { benchUpstream } from './upstream.js';
 
@@ -17,7 +18,7 @@ if (!process.env.BENCH_NO_PIN) {
 }
 
 /**
- * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core, upstream, ldap, sms, metrics (default all).
+ * `npm run bench [-- section...]`: prints figures; never a pass/fail test. Sections: core, upstream, ldap, sms, metrics, portal (default all).
  * Loopback only. Pins servers to CPU 1 and the load generator to CPU 0 when taskset exists
  * (BENCH_NO_PIN=1 to turn that off), as in shared/notes/benchmarking.md.
  * BENCH_BASELINE=<git ref> (default 4357330, `none` for off): upstream also runs that build of the
@@ -55,3 +56,5 @@ if (want('sms'))
   });
 if (want('metrics'))
   await benchMetrics({ reps: quick ? 2 : 5, seconds: quick ? 5 : 15, scrapeEveryMs: 1000 });
+if (want('portal'))
+  await benchPortal({ seconds: quick ? 4 : 10, portalConcurrency: 8, radiusConcurrency: 8 });

@@ -5,6 +5,7 @@ import { action, quietOnEpipe } from './cli-action.js';
 import { checkConfigCommand } from './check-config-command.js';
 import { registerDirectoryCommands } from './directory-command.js';
 import { registerImportCommands } from './import-commands.js';
+import { registerEnrolLinkCommand } from './enrol-link-command.js';
 import { registerMethodCommands } from './method-commands.js';
 import { registerPhoneCommands } from './phone-commands.js';
 import { radtestCommand } from './radtest-command.js';
@@ -44,6 +45,7 @@ registerPhoneCommands(program);
 registerMethodCommands(program);
 registerDirectoryCommands(program);
 registerImportCommands(program);
+registerEnrolLinkCommand(program);
 
 program
   .command('radtest <user>')

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ldapDirectorySchema } from '../directory/ldap-schema.js';
 import { policySchema } from '../policy/policy-schema.js';
 import { methodList } from './methods.js';
+import { portalSectionSchema } from './portal-section.js';
 import { smsSectionSchema } from './sms-section.js';
 import { syslogSectionSchema } from './syslog-section.js';
 import { httpSchema } from '../web/http-schema.js';
@@ -123,8 +124,11 @@ export const configSchema = z
     policy: policySchema.prefault({}),
     mfa: z
       .object({
-        /** Users with no enrolled factor: reject (default) or let them in on the password alone. */
-        unenrolled: z.enum(['reject', 'allow']).default('reject'),
+        /**
+         * Users with no enrolled factor: reject (default), let them in on the password alone, or
+         * (enroll) reject with the portal's address and open an enrolment window.
+         */
+        unenrolled: z.enum(['reject', 'allow', 'enroll']).default('reject'),
         /** Login names exempt from the second factor (case-insensitive). */
         exempt_users: z.array(z.string().min(1)).default([]),
         challenge_timeout_sec: z.number().int().min(10).max(600).default(120),
@@ -157,6 +161,8 @@ export const configSchema = z
     http: httpSchema.optional(),
     /** The log lines also to a syslog server (RFC 5424 over UDP, TCP or TLS). Off without this section. */
     syslog: syslogSectionSchema.optional(),
+    /** The self-service portal on the HTTPS listener (issue 11). */
+    portal: portalSectionSchema.prefault({}),
     totp: z
       .object({
         digits: z.literal(6).default(6),

@@ -1,7 +1,8 @@
 /**
- * Values the schema names but the running code cannot honour yet. They are refused with the reason
- * instead of being accepted and quietly behaving like something else (issue 9, item 6:
- * `unenrolled: enroll` used to act as `reject` in policy and was an opaque enum error in `mfa`).
+ * Values that the schema accepts but that cannot work with the rest of the file as written. They
+ * are refused with the reason, at the key's own line, instead of being accepted and quietly
+ * behaving like something else (issue 9, item 6). `unenrolled: enroll` (issue 11) sends users to
+ * the portal, so it needs the HTTPS listener with the `public_url` that the Reply-Message names.
  */
 
 export interface UnavailableOption {
@@ -9,28 +10,38 @@ export interface UnavailableOption {
   readonly message: string;
 }
 
-const ENROLL_REASON =
-  '"enroll" is not available yet: enrolment over RADIUS needs the web portal, not built yet; use reject or allow';
-
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Looks at the raw YAML value (before the schema) so the message is the reason, not an enum list. */
+/** Why `enroll` cannot work with this file, or undefined when it can. */
+function enrollProblem(raw: Record<string, unknown>): string | undefined {
+  const http = raw.http;
+  if (!isObject(http))
+    return '"enroll" sends users to the self-service portal, which needs the HTTPS listener: add http: with listen and public_url (README, "Self-service portal"), or use reject or allow';
+  if (typeof http.public_url !== 'string' || http.public_url === '')
+    return '"enroll" names the portal in the Reply-Message at http.public_url + /portal/: set http.public_url (the https:// URL users reach the listener at), or use reject or allow';
+  const portal = raw.portal;
+  if (isObject(portal) && portal.enabled === false)
+    return '"enroll" sends users to the self-service portal, but portal.enabled is false: enable the portal, or use reject or allow';
+  return undefined;
+}
+
+/** Looks at the raw YAML value (before the schema) so the message is the reason, at the key's line. */
 export function unavailableOptions(raw: unknown): UnavailableOption[] {
-  const found: UnavailableOption[] = [];
-  if (!isObject(raw)) return found;
+  if (!isObject(raw)) return [];
+  const paths: Array<readonly (string | number)[]> = [];
   const mfa = raw.mfa;
-  if (isObject(mfa) && mfa.unenrolled === 'enroll')
-    found.push({ path: ['mfa', 'unenrolled'], message: ENROLL_REASON });
+  if (isObject(mfa) && mfa.unenrolled === 'enroll') paths.push(['mfa', 'unenrolled']);
   const policy = raw.policy;
-  if (!isObject(policy)) return found;
-  if (isObject(policy.default) && policy.default.unenrolled === 'enroll')
-    found.push({ path: ['policy', 'default', 'unenrolled'], message: ENROLL_REASON });
-  if (Array.isArray(policy.rules)) {
-    policy.rules.forEach((rule: unknown, i) => {
-      if (isObject(rule) && rule.unenrolled === 'enroll')
-        found.push({ path: ['policy', 'rules', i, 'unenrolled'], message: ENROLL_REASON });
-    });
+  if (isObject(policy)) {
+    if (isObject(policy.default) && policy.default.unenrolled === 'enroll')
+      paths.push(['policy', 'default', 'unenrolled']);
+    if (Array.isArray(policy.rules))
+      policy.rules.forEach((rule: unknown, i) => {
+        if (isObject(rule) && rule.unenrolled === 'enroll') paths.push(['policy', 'rules', i, 'unenrolled']);
+      });
   }
-  return found;
+  if (paths.length === 0) return [];
+  const message = enrollProblem(raw);
+  return message === undefined ? [] : paths.map((path) => ({ path, message }));
 }

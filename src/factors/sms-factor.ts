@@ -206,6 +206,26 @@ export class SmsFactor implements Factor {
     return { kind: 'ok' };
   }
 
+  /**
+   * The portal's phone enrolment (issue 11): a code to a number typed there, not enrolled yet, with
+   * the same providers, budgets and text as at a login; `verify` with the returned data checks it.
+   */
+  async sendTo(identityId: string, e164: string, ctx: StepContext): Promise<FactorStart> {
+    const n = normalisePhoneNumber(e164);
+    if (!n.ok) return { kind: 'unavailable', reason: Reasons.NOT_ENROLLED };
+    return this.send(identityId, n.value, ctx);
+  }
+
+  /**
+   * The portal's sign-in: a code to the user's phone, never held for a reply (two-way or not), as
+   * the code is typed in the browser; `verify` with the returned data checks it.
+   */
+  async sendCode(identity: Identity, ctx: StepContext): Promise<FactorStart> {
+    const n = await this.number(identity);
+    if (!n) return { kind: 'unavailable', reason: Reasons.NOT_ENROLLED };
+    return this.send(identity.id, n, ctx);
+  }
+
   async check(): Promise<FactorResult> {
     return { kind: 'bad_code' };
   }

@@ -83,6 +83,23 @@ export class TotpFactor implements Factor {
     return this.run(identityId, code, false);
   }
 
+  /**
+   * The portal's enrolment (issue 11): the first code from the app, against the pending token it
+   * was shown. A match claims its step (the replay guard: that code never works again, not even at
+   * the first login) and activates the token; only then do logins use it.
+   */
+  async confirmPending(identityId: string, tokenId: number, code: string): Promise<TotpResult> {
+    const pending = this.deps.tokens.pendingSecret(identityId, tokenId);
+    if (pending === undefined) return { kind: 'not_enrolled' };
+    const epoch = Math.floor(this.deps.clock.now() / 1000);
+    const m = await this.match(pending.token, pending.secret, code, epoch);
+    if (m.kind === 'replayed') return { kind: 'replayed' };
+    if (m.kind !== 'ok') return { kind: 'bad_code' };
+    if (!(await this.replay.claim(tokenId, m.step))) return { kind: 'replayed' };
+    if (!this.deps.tokens.activate(identityId, tokenId)) return { kind: 'not_enrolled' };
+    return { kind: 'ok', tokenId, step: m.step };
+  }
+
   private async run(identityId: string, code: string, consume: boolean): Promise<TotpResult> {
     const epoch = Math.floor(this.deps.clock.now() / 1000);
     if (consume) {

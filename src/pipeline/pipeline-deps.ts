@@ -1,6 +1,6 @@
 import type { AuthCachePort } from '../state/auth-cache.js';
 import type { FactorRegistry } from './factor-registry.js';
-import type { ChallengePort, LockoutPort, MethodPrefsPort, PolicyPort } from './ports.js';
+import type { ChallengePort, EnrolmentPort, LockoutPort, MethodPrefsPort, PolicyPort } from './ports.js';
 import type { ReasonCode } from './reasons.js';
 import type { PrimaryAuthenticator } from './types.js';
 
@@ -15,6 +15,8 @@ export interface PipelineDeps {
   readonly authCache?: AuthCachePort;
   /** Each user's own default method (absent: none has one). */
   readonly methodPrefs?: MethodPrefsPort;
+  /** `unenrolled: enroll`: the portal's windows and address (absent: such users get not_enrolled). */
+  readonly enrolment?: EnrolmentPort;
   readonly options: {
     readonly challengeTimeoutSec: number;
     readonly challengePrompt: string;

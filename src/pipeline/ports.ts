@@ -155,6 +155,17 @@ export interface MethodPrefsPort {
   defaultFor(identityId: string): Promise<string | undefined>;
 }
 
+/**
+ * `unenrolled: enroll` (issue 11): a user with no method who passed the password check is sent to
+ * the self-service portal, and may enrol a first method there for a while.
+ */
+export interface EnrolmentPort {
+  /** Opens (or extends) the identity's enrolment window. */
+  openWindow(identityId: string): Promise<void>;
+  /** The Reply-Message of the reject: names the portal's URL. */
+  readonly replyMessage: string;
+}
+
 /** What the policy says about an identity. */
 export interface PolicyOutcome {
   readonly allowed: boolean;

@@ -58,6 +58,12 @@ export const Reasons = {
   FAILMODE_SAFE: 'failmode_safe',
   /** Password verified; the same login had passed MFA within the client's `auth_cache_sec`. */
   AUTH_CACHE: 'auth_cache',
+  // The self-service portal (issue 11; appended: codes are stable)
+  /**
+   * Password verified; no method enrolled and `unenrolled: enroll`: the Reply-Message names the
+   * portal, and an enrolment window opens.
+   */
+  ENROLMENT_REQUIRED: 'enrolment_required',
 } as const;
 
 export type ReasonCode = (typeof Reasons)[keyof typeof Reasons];

@@ -44,7 +44,33 @@ export class PhoneService {
   constructor(private readonly deps: PhoneServiceDeps) {}
 
   async set(name: string, raw: string): Promise<Result<PhoneEnrolment, AppError>> {
-    const { config, configFile, store, resolver } = this.deps;
+    const { config, store, resolver } = this.deps;
+    const checked = this.check(raw);
+    if (!checked.ok) return checked;
+    const sms = config.sms!;
+    const resolved = await resolver.resolve(name);
+    if (!resolved.ok) return err(resolved.error);
+    const identity = resolved.value;
+    const replaced = store.phones.get(identity.identityId) !== undefined;
+    store.phones.set(identity.identityId, checked.value.e164);
+    return ok({
+      identity,
+      number: checked.value,
+      replaced,
+      ...(sms.phone_sources.includes('store')
+        ? {}
+        : {
+            warning: `sms.phone_sources (${sms.phone_sources.join(', ')}) does not list store: logins will not use this number until it does`,
+          }),
+    });
+  }
+
+  /**
+   * A number as typed, normalised to E.164 and allowed by the config, without storing it (the
+   * portal sends a code to it first, and stores it only once the code came back).
+   */
+  check(raw: string): Result<PhoneNumber, AppError> {
+    const { config, configFile } = this.deps;
     const sms = config.sms;
     if (!sms)
       return err(
@@ -75,21 +101,7 @@ export class PhoneService {
           { kind: 'country_not_allowed', region: n.value.region },
         ),
       );
-    const resolved = await resolver.resolve(name);
-    if (!resolved.ok) return err(resolved.error);
-    const identity = resolved.value;
-    const replaced = store.phones.get(identity.identityId) !== undefined;
-    store.phones.set(identity.identityId, n.value.e164);
-    return ok({
-      identity,
-      number: n.value,
-      replaced,
-      ...(sms.phone_sources.includes('store')
-        ? {}
-        : {
-            warning: `sms.phone_sources (${sms.phone_sources.join(', ')}) does not list store: logins will not use this number until it does`,
-          }),
-    });
+    return ok(n.value);
   }
 
   /** removed: false when no number was enrolled for the name. */

@@ -37,6 +37,10 @@ export const ErrorCodes = {
   IMPORT_FILE: 'MFA_ERR_IMPORT_FILE',
   /** `import`: some rows were refused (the report says which and why); the others were imported. */
   IMPORT_REFUSED: 'MFA_ERR_IMPORT_REFUSED',
+  /** `enrol-link` under a config without `http.public_url` (or with `portal.enabled: false`). */
+  PORTAL_NOT_CONFIGURED: 'MFA_ERR_PORTAL_NOT_CONFIGURED',
+  /** Revoking an enrolment link (EnrolLinkService.revoke, the admin page): no unused, unrevoked link has that id. */
+  ENROL_LINK_NOT_FOUND: 'MFA_ERR_ENROL_LINK_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -97,4 +97,32 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // The self-service portal (issue 11): a TOTP token enrolled in the portal is `pending_activation`
+    // until the user typed a valid code from the app (logins never use it before); one-time
+    // enrolment links (only a SHA-256 of the token is kept); enrolment windows opened by a RADIUS
+    // login of a user with no method under `unenrolled: enroll`.
+    version: 5,
+    sql: `
+      ALTER TABLE totp_tokens ADD COLUMN pending_activation INTEGER NOT NULL DEFAULT 0
+        CHECK (pending_activation IN (0, 1));
+
+      CREATE TABLE enrol_links (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        identity   TEXT NOT NULL,
+        token_hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at    INTEGER,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX enrol_links_identity ON enrol_links (identity);
+
+      CREATE TABLE enrol_windows (
+        identity   TEXT PRIMARY KEY,
+        opened_at  INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { type Clock, type Rng, cryptoRng, systemClock } from '../shared/clock.js';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import { type Database, openDatabase } from './database.js';
+import { EnrolLinkRepo } from './enrol-link-repo.js';
+import { EnrolWindowRepo } from './enrol-window-repo.js';
 import { LockoutRepo } from './lockout-repo.js';
 import { SecretBox } from './secret-box.js';
 import { MethodRepo } from './method-repo.js';
@@ -36,6 +38,8 @@ export class Store {
     readonly smsBudgets: SmsBudgetRepo,
     readonly phones: PhoneRepo,
     readonly methods: MethodRepo,
+    readonly enrolLinks: EnrolLinkRepo,
+    readonly enrolWindows: EnrolWindowRepo,
   ) {}
 
   static open(dataDir: string, opts: StoreOptions = {}): Store {
@@ -52,6 +56,8 @@ export class Store {
         new SmsBudgetRepo(db),
         new PhoneRepo(db, clock),
         new MethodRepo(db),
+        new EnrolLinkRepo(db),
+        new EnrolWindowRepo(db),
       );
     } catch (e) {
       db.close();

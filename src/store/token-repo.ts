@@ -19,6 +19,8 @@ export interface TokenInfo {
   readonly createdAt: number;
   /** The last RFC 6238 time step accepted (replay guard), or null if never used. */
   readonly lastStep: number | null;
+  /** Enrolled in the portal and not yet confirmed with a code: logins never use it (migration 5). */
+  readonly pending: boolean;
 }
 
 export interface NewToken {
@@ -27,6 +29,8 @@ export interface NewToken {
   readonly period?: number;
   readonly algorithm?: TotpAlgorithm;
   readonly label?: string;
+  /** Stored inactive until `activate` (the portal: after the user typed a valid code). */
+  readonly pending?: boolean;
 }
 
 interface TokenRow {
@@ -38,13 +42,14 @@ interface TokenRow {
   period: number;
   created_at: number;
   last_step: number | null;
+  pending_activation: number;
 }
 
 interface SealedRow extends TokenRow {
   secret_sealed: Buffer;
 }
 
-const COLUMNS = 'id, identity, label, algorithm, digits, period, created_at, last_step';
+const COLUMNS = 'id, identity, label, algorithm, digits, period, created_at, last_step, pending_activation';
 // RFC 4226 §4 R6 requires 128 bits and recommends 160; 10 bytes (80 bits) is still accepted because
 // many deployed Google-Authenticator-style seeds are 16 base32 characters. 64 = SHA-512 block size.
 export const MIN_SECRET_BYTES = 10;
@@ -59,6 +64,7 @@ const toInfo = (r: TokenRow): TokenInfo => ({
   period: r.period,
   createdAt: r.created_at,
   lastStep: r.last_step,
+  pending: r.pending_activation === 1,
 });
 
 /** Binds a sealed seed to its row: a blob moved to another row or identity fails to open. */
@@ -82,7 +88,7 @@ export class TokenRepo {
   /** Returns once the enrolment is committed (and, with synchronous=FULL, on disk). */
   add(identityId: string, token: NewToken): TokenInfo {
     const identity = identityKey(identityId);
-    const { secret, digits = 6, period = 30, algorithm = 'sha1', label = null } = token;
+    const { secret, digits = 6, period = 30, algorithm = 'sha1', label = null, pending = false } = token;
     if (secret.length < MIN_SECRET_BYTES || secret.length > MAX_SECRET_BYTES) {
       throw new AppError(
         ErrorCodes.TOKEN_SECRET_INVALID,
@@ -100,11 +106,12 @@ export class TokenRepo {
     // nothing half-written is ever visible or survives a crash.
     const insert = this.db.transaction((): TokenRow => {
       const row = this.db
-        .prepare<[string, string | null, string, number, number, Buffer, number], TokenRow>(
-          `INSERT INTO totp_tokens (identity, label, algorithm, digits, period, secret_sealed, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+        .prepare<[string, string | null, string, number, number, Buffer, number, number], TokenRow>(
+          `INSERT INTO totp_tokens
+             (identity, label, algorithm, digits, period, secret_sealed, created_at, pending_activation)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
         )
-        .get(identity, label, algorithm, digits, period, Buffer.alloc(0), this.clock.now())!;
+        .get(identity, label, algorithm, digits, period, Buffer.alloc(0), this.clock.now(), pending ? 1 : 0)!;
       const sealed = this.box.seal(secret, aadFor(identity, row.id));
       this.db
         .prepare<[Buffer, number]>('UPDATE totp_tokens SET secret_sealed = ? WHERE id = ?')
@@ -116,22 +123,75 @@ export class TokenRepo {
     return info;
   }
 
-  listFor(identityId: string): TokenInfo[] {
+  /** The identity's active tokens (pending ones only with `includePending`). */
+  listFor(identityId: string, opts: { readonly includePending?: boolean } = {}): TokenInfo[] {
+    const where = opts.includePending ? '' : ' AND pending_activation = 0';
     return this.db
-      .prepare<[string], TokenRow>(`SELECT ${COLUMNS} FROM totp_tokens WHERE identity = ? ORDER BY id`)
+      .prepare<[string], TokenRow>(
+        `SELECT ${COLUMNS} FROM totp_tokens WHERE identity = ?${where} ORDER BY id`,
+      )
       .all(identityKey(identityId))
       .map(toInfo);
   }
 
   listAll(): TokenInfo[] {
     return this.db
-      .prepare<[], TokenRow>(`SELECT ${COLUMNS} FROM totp_tokens ORDER BY identity, id`)
+      .prepare<[], TokenRow>(
+        `SELECT ${COLUMNS} FROM totp_tokens WHERE pending_activation = 0 ORDER BY identity, id`,
+      )
       .all()
       .map(toInfo);
   }
 
   count(): number {
-    return this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM totp_tokens').get()!.n;
+    return this.db
+      .prepare<[], { n: number }>('SELECT count(*) AS n FROM totp_tokens WHERE pending_activation = 0')
+      .get()!.n;
+  }
+
+  /** A pending token's seed, to check the first code against (undefined: none such, or active). */
+  pendingSecret(identityId: string, tokenId: number): { token: TokenInfo; secret: Buffer } | undefined {
+    const r = this.db
+      .prepare<[string, number], SealedRow>(
+        `SELECT ${COLUMNS}, secret_sealed FROM totp_tokens
+         WHERE identity = ? AND id = ? AND pending_activation = 1`,
+      )
+      .get(identityKey(identityId), tokenId);
+    return r
+      ? { token: toInfo(r), secret: this.box.open(r.secret_sealed, aadFor(r.identity, r.id)) }
+      : undefined;
+  }
+
+  /** A pending token becomes one logins use; false when it was not pending (or not this identity's). */
+  activate(identityId: string, tokenId: number): boolean {
+    this.cache.clear();
+    return (
+      this.db
+        .prepare<[string, number]>(
+          'UPDATE totp_tokens SET pending_activation = 0 WHERE identity = ? AND id = ? AND pending_activation = 1',
+        )
+        .run(identityKey(identityId), tokenId).changes === 1
+    );
+  }
+
+  /** Drops the identity's unconfirmed tokens (a new enrolment replaces an abandoned one). */
+  removePending(identityId: string): number {
+    this.cache.clear();
+    return this.db
+      .prepare<[string]>('DELETE FROM totp_tokens WHERE identity = ? AND pending_activation = 1')
+      .run(identityKey(identityId)).changes;
+  }
+
+  /** Renames one of the identity's tokens; false when it has no such token. */
+  rename(identityId: string, tokenId: number, label: string | null): boolean {
+    this.cache.clear();
+    return (
+      this.db
+        .prepare<[string | null, string, number]>(
+          'UPDATE totp_tokens SET label = ? WHERE identity = ? AND id = ?',
+        )
+        .run(label, identityKey(identityId), tokenId).changes === 1
+    );
   }
 
   hasAny(identityId: string): boolean {
@@ -168,7 +228,7 @@ export class TokenRepo {
     return this.cache.get(identity, () =>
       this.db
         .prepare<[string], SealedRow>(
-          `SELECT ${COLUMNS}, secret_sealed FROM totp_tokens WHERE identity = ? ORDER BY id`,
+          `SELECT ${COLUMNS}, secret_sealed FROM totp_tokens WHERE identity = ? AND pending_activation = 0 ORDER BY id`,
         )
         .all(identity),
     );

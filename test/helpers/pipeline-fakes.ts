@@ -3,6 +3,7 @@ import { AccessPipeline } from '../../src/pipeline/access-pipeline.js';
 import { FactorRegistry } from '../../src/pipeline/factor-registry.js';
 import type {
   AttemptSlot,
+  EnrolmentPort,
   Factor,
   FactorResult,
   FactorStart,
@@ -187,6 +188,8 @@ export function harness(opts: {
   /** A second factor kind (e.g. 'sms') registered after the first. */
   second?: FakeFactor;
   defaults?: Record<string, string>;
+  /** `unenrolled: enroll`: the portal's window and Reply-Message. */
+  enrolment?: EnrolmentPort;
 }): Harness {
   const clock = new ManualClock(1_700_000_000_000);
   let n = 0;
@@ -213,6 +216,7 @@ export function harness(opts: {
     },
     ...(opts.rejectMessages ? { rejectMessages: opts.rejectMessages } : {}),
     ...(opts.authCache ? { authCache: opts.authCache } : {}),
+    ...(opts.enrolment ? { enrolment: opts.enrolment } : {}),
   });
   return { pipeline, primary, factor, lockout, challenges, clock };
 }

@@ -27,7 +27,18 @@ export async function noFactorNeeded(
     await deps.lockout.recordSuccess(identity.id);
     return { kind: 'accept', reason: Reasons.UNENROLLED_ALLOWED, attributes, identityId: identity.id };
   }
-  // `enroll` is refused by the config check until the enrolment portal exists.
+  // `enroll` (issue 11): the password was right, so the window for a first enrolment in the
+  // portal opens, and the reject names the portal. Never an accept: no method, no second factor.
+  if (policy.unenrolled === 'enroll' && deps.enrolment) {
+    await deps.lockout.recordSuccess(identity.id);
+    await deps.enrolment.openWindow(identity.id);
+    return {
+      kind: 'reject',
+      reason: Reasons.ENROLMENT_REQUIRED,
+      identityId: identity.id,
+      replyMessage: deps.enrolment.replyMessage,
+    };
+  }
   return reject(Reasons.NOT_ENROLLED, identity.id);
 }
 

@@ -49,8 +49,8 @@ export interface PrimaryInput {
   readonly attempt: Attempt;
 }
 
-/** Failures that are not the user's: they never count towards the lockout. */
-const NOT_COUNTED: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+/** Failures that are not the user's: they never count towards the lockout (the portal's sign-in too). */
+export const NOT_COUNTED: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   Reasons.DIRECTORY_UNAVAILABLE,
   Reasons.UPSTREAM_TIMEOUT,
   // An unknown name has no account to protect, and counting it would let a spray of random names

@@ -35,15 +35,14 @@ const LDAP = (extra = '') =>
   `directory:\n  type: ldap\n  servers: [ldap://127.0.0.1:9]\n  bind_dn: cn=svc\n  bind_password: pw\n  base_dn: dc=example,dc=org\n${extra}`;
 
 describe('check-config refuses what serve refuses (items 6, 13)', () => {
-  it('unenrolled: enroll, with the reason, the file and the key', async () => {
+  it('unenrolled: enroll without http.public_url, with the reason, the file and the key', async () => {
     const { file } = config(`${CLIENT}mfa:\n  unenrolled: enroll\n`);
     for (const cmd of ['check-config', 'serve']) {
       const r = await cli([cmd, '--config', file]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`${file}:7: mfa.unenrolled:`);
-      expect(r.stderr).toContain(
-        'enrolment over RADIUS needs the web portal, not built yet; use reject or allow',
-      );
+      // Issue 11: the portal exists; what is missing is the listener and the URL users are sent to.
+      expect(r.stderr).toContain('needs the HTTPS listener: add http: with listen and public_url');
     }
   });
 

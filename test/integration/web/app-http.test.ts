@@ -31,6 +31,8 @@ const httpYaml = (port: number): string[] => [
   `  public_url: ${PUBLIC}`,
   '  twilio_webhook:',
   `    auth_token_file: ${join(dir, 'token')}`,
+  // The webhook alone: the portal's routes (on by default with http:) are tested in portal-*.test.ts.
+  'portal: { enabled: false }',
 ];
 
 beforeAll(() => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,8 +21,26 @@ import { postForm } from '../../helpers/webhook-listener.js';
 const TOKEN = 'jitless-http-twilio-token-5e1d';
 const PUBLIC = 'https://mfa.example.com:8443';
 
+/** One GET over TLS trusting the test CA only. */
+function getPage(url: string, ca: string): Promise<{ status: number; body: string; cookie: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, servername: 'localhost' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, cookie: String(res.headers['set-cookie']?.[0] ?? '') }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('the HTTPS listener under node --jitless', () => {
-  it('the built CLI boots with http: and answers one signed Twilio webhook', async () => {
+  it('the built CLI boots with http: and answers one signed Twilio webhook and the portal', async () => {
     expect(existsSync(CLI), 'dist/cli/main.js is missing: run `npm run build`').toBe(true);
     registerSensitive(TOKEN);
     const dir = mkdtempSync(join(tmpdir(), 'jitless-http-'));
@@ -82,6 +101,11 @@ describe('the HTTPS listener under node --jitless', () => {
       expect(r.status).toBe(200);
       expect(r.body).toBe(TWIML_EMPTY);
       await proxy.waitFor((e) => e.event === 'sms_inbound');
+      // The self-service portal (issue 11) is served there too (its routes, page kit and session).
+      const portal = await getPage(`https://127.0.0.1:${port}/portal/`, pki.caPem);
+      expect(portal.status).toBe(200);
+      expect(portal.body).toContain('<h1>Sign in</h1>');
+      expect(portal.cookie).toMatch(/^__Host-mfa-portal=/);
       child.kill('SIGTERM');
       expect(await proxy.exited).toBe(0);
       // Only V8's note on --jitless and serve's own line naming the config: no rejection, no error.

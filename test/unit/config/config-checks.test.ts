@@ -21,7 +21,7 @@ function parseError(text: string, file = join(dir, 'c.yaml')): { code: string; m
   throw new Error('expected the config to be refused');
 }
 
-describe('unenrolled: enroll is refused with the reason (issue 9, item 6)', () => {
+describe('unenrolled: enroll needs the portal (issue 9 item 6, issue 11)', () => {
   it.each([
     [`${CLIENT}mfa:\n  unenrolled: enroll\n`, 'mfa.unenrolled', ':6:'],
     [`${CLIENT}policy:\n  default:\n    unenrolled: enroll\n`, 'policy.default.unenrolled', ':7:'],
@@ -30,13 +30,35 @@ describe('unenrolled: enroll is refused with the reason (issue 9, item 6)', () =
       'policy.rules[0].unenrolled',
       ':9:',
     ],
-  ])('%#: names the file, line and key', (text, key, line) => {
+  ])('%#: without http: names the file, line and key', (text, key, line) => {
     const e = parseError(text);
     expect(e.code).toBe('MFA_ERR_CONFIG_INVALID');
     expect(e.message).toContain(`${join(dir, 'c.yaml')}${line} ${key}:`);
-    expect(e.message).toContain(
-      'enrolment over RADIUS needs the web portal, not built yet; use reject or allow',
+    expect(e.message).toContain('needs the HTTPS listener: add http: with listen and public_url');
+  });
+
+  it('with http but no public_url: names http.public_url', () => {
+    const e = parseError(`${CLIENT}http:\n  listen: [{ address: 127.0.0.1 }]\nmfa:\n  unenrolled: enroll\n`);
+    expect(e.code).toBe('MFA_ERR_CONFIG_INVALID');
+    expect(e.message).toContain('mfa.unenrolled:');
+    expect(e.message).toContain('set http.public_url');
+  });
+
+  it('with portal.enabled false: says so', () => {
+    const e = parseError(
+      `${CLIENT}http:\n  listen: [{ address: 127.0.0.1 }]\n  public_url: https://mfa.example.com\nportal:\n  enabled: false\nmfa:\n  unenrolled: enroll\n`,
     );
+    expect(e.message).toContain('portal.enabled is false');
+  });
+
+  it('with http.public_url: accepted, and policy.default follows mfa.unenrolled', async () => {
+    const loaded = parseConfig({
+      file: 'x.yaml',
+      text: `${CLIENT}http:\n  listen: [{ address: 127.0.0.1 }]\n  public_url: https://mfa.example.com\nmfa:\n  unenrolled: enroll\n`,
+    });
+    expect(loaded.config.mfa.unenrolled).toBe('enroll');
+    const { effectivePolicy } = await import('../../../src/policy/effective-policy.js');
+    expect(effectivePolicy(loaded.config).default.unenrolled).toBe('enroll');
   });
 
   it('reject and allow stay valid', () => {

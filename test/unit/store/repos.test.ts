@@ -93,6 +93,7 @@ describe('TokenRepo', () => {
       period: 30,
       createdAt: 1_700_000_000_000,
       lastStep: null,
+      pending: false,
     });
     expect(JSON.stringify(tokens.listAll())).not.toContain(secret.toString('hex'));
     expect(tokens.listFor('ALICE@CORP')).toEqual([t]);
@@ -100,6 +101,30 @@ describe('TokenRepo', () => {
     expect(tokens.hasAny('bob')).toBe(false);
     const [entry] = tokens.secretsFor('alice@corp');
     expect(entry?.secret.equals(secret)).toBe(true);
+  });
+
+  it('a pending token (portal, migration 5) is invisible to logins until activated', () => {
+    const { tokens } = open(freshDir());
+    const secret = randomBytes(20);
+    const t = tokens.add('erin', { secret, pending: true });
+    expect(t.pending).toBe(true);
+    expect(tokens.hasAny('erin')).toBe(false);
+    expect(tokens.secretsFor('erin')).toEqual([]);
+    expect(tokens.listFor('erin')).toEqual([]);
+    expect(tokens.listFor('erin', { includePending: true }).map((x) => x.id)).toEqual([t.id]);
+    expect(tokens.pendingSecret('erin', t.id)?.secret.equals(secret)).toBe(true);
+    expect(tokens.pendingSecret('bob', t.id)).toBeUndefined();
+    expect(tokens.activate('bob', t.id)).toBe(false);
+    expect(tokens.activate('erin', t.id)).toBe(true);
+    expect(tokens.activate('erin', t.id)).toBe(false);
+    expect(tokens.hasAny('erin')).toBe(true);
+    expect(tokens.pendingSecret('erin', t.id)).toBeUndefined();
+    expect(tokens.rename('erin', t.id, 'work phone')).toBe(true);
+    expect(tokens.listFor('erin')[0]?.label).toBe('work phone');
+    const p = tokens.add('erin', { secret: randomBytes(20), pending: true });
+    expect(tokens.removePending('erin')).toBe(1);
+    expect(tokens.pendingSecret('erin', p.id)).toBeUndefined();
+    expect(tokens.listFor('erin').length).toBe(1);
   });
 
   it('validates the secret size and parameters', () => {
