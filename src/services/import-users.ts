@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.js';
 import type { FactorKind } from '../config/methods.js';
-import { allowedCountries } from '../sms/budget-schema.js';
 import { maskPhone } from '../sms/mask.js';
-import { maskForLog, normalisePhoneNumber } from '../sms/phone-number.js';
+import { maskForLog } from '../sms/phone-number.js';
+import { checkSmsNumber } from '../sms/sms-number-check.js';
 import type { Store } from '../store/store.js';
 import type { IdentityResolver } from './identity-resolver.js';
 import type { ImportRowResult } from './import-report.js';
@@ -116,19 +116,10 @@ export async function importUserRow(row: RowBase, ctx: UsersContext): Promise<Im
       );
   }
   if (rawPhone !== '' && sms) {
-    const n = normalisePhoneNumber(
-      rawPhone,
-      sms.default_country ? { defaultCountry: sms.default_country } : {},
-    );
     // The number itself is never repeated: the message says what is wrong with it.
+    const n = checkSmsNumber(sms, rawPhone);
     if (!n.ok)
       return refuse('bad_phone', `the phone number is refused (${n.error.kind}): ${n.error.message}`);
-    const allowed = allowedCountries(sms);
-    if (!allowed.includes(n.value.region))
-      return refuse(
-        'bad_phone',
-        `the phone number ${maskForLog(n.value)} belongs to ${n.value.region}, and SMS may only go to ${allowed.join(', ')} (sms.allowed_countries)`,
-      );
     phone = { e164: n.value.e164, masked: maskForLog(n.value) };
   }
   if (phone === undefined && method.kind === undefined)

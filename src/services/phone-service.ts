@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
-import { allowedCountries } from '../sms/budget-schema.js';
 import { maskPhone } from '../sms/mask.js';
 import { maskForLog, normalisePhoneNumber, type PhoneNumber } from '../sms/phone-number.js';
+import { checkSmsNumber } from '../sms/sms-number-check.js';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import { err, ok, type Result } from '../shared/result.js';
 import type { Store } from '../store/store.js';
@@ -81,25 +81,13 @@ export class PhoneService {
         ),
       );
     // Checked before the directory is asked: a typo needs no LDAP round trip.
-    const n = normalisePhoneNumber(raw, sms.default_country ? { defaultCountry: sms.default_country } : {});
+    const n = checkSmsNumber(sms, raw);
     if (!n.ok)
       return err(
-        new AppError(
-          ErrorCodes.PHONE_INVALID,
-          `the number is refused (${n.error.kind}): ${n.error.message}`,
-          {
-            kind: n.error.kind,
-          },
-        ),
-      );
-    const allowed = allowedCountries(sms);
-    if (!allowed.includes(n.value.region))
-      return err(
-        new AppError(
-          ErrorCodes.PHONE_INVALID,
-          `the number is refused (country_not_allowed): it belongs to ${n.value.region}, and SMS may only go to ${allowed.join(', ')} (${sms.allowed_countries ? 'sms.allowed_countries' : 'sms.default_country; set sms.allowed_countries to allow more'})`,
-          { kind: 'country_not_allowed', region: n.value.region },
-        ),
+        new AppError(ErrorCodes.PHONE_INVALID, `the number is refused (${n.error.kind}): ${n.error.message}`, {
+          kind: n.error.kind,
+          ...(n.error.region ? { region: n.error.region } : {}),
+        }),
       );
     return ok(n.value);
   }
