@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { presetLines } from '../../../src/cli/check-config-command.js';
 import { GATEWAY_PRESETS, gatewayPresetNames } from '../../../src/config/gateway-presets.js';
 import { parseConfig } from '../../../src/config/load.js';
+import { codeSpans, section, tables } from '../docs/markdown-parts.js';
 
 /** Issue 12, item 4: `clients[].preset` fills in the client keys its gateway needs. */
 
@@ -109,5 +112,21 @@ describe('gateway presets', () => {
     expect(presetLines(config.clients)).toEqual([
       'client gw: preset fortigate: mfa_mode="challenge" nas_timeout=25 (explicit)',
     ]);
+  });
+
+  it('the README preset table says what each preset sets, no more and no less', () => {
+    const recipes = section(readFileSync('README.md', 'utf8'), '## Gateway recipes') ?? '';
+    const table = tables(recipes).find((t) => t.header.includes('`preset`'));
+    expect(table).toBeDefined();
+    const col = table!.header.indexOf('`preset`');
+    const sets = table!.header.indexOf('What it sets');
+    const documented = Object.fromEntries(
+      table!.rows.map((r) => [
+        codeSpans(r[col] ?? '')[0],
+        // `mfa_mode: concat` spans, read as YAML: { mfa_mode: 'concat' }
+        Object.assign({}, ...codeSpans(r[sets] ?? '').map((span) => YAML.parse(span) as object)),
+      ]),
+    );
+    expect(documented).toEqual(GATEWAY_PRESETS);
   });
 });
