@@ -34,7 +34,8 @@ export function checkConfigCommand(opts: { config?: string }): void {
 
 /**
  * Issue 12: one line per client with a preset, so the effective values are discoverable:
- * `client fw1: preset fortigate: mfa_mode=challenge nas_timeout=30 (explicit)`.
+ * `client fw1: preset fortigate: mfa_mode="challenge" nas_timeout=30 (explicit)`; "(explicit)"
+ * marks a key the file sets to another value than the preset's.
  */
 export function presetLines(clients: readonly Readonly<ClientConfig>[]): string[] {
   return clients

@@ -1,3 +1,4 @@
+import { deepFreeze } from '../shared/deep-freeze.js';
 import type { ClientConfig, MfaMode } from './schema.js';
 
 /**
@@ -25,7 +26,7 @@ export interface GatewayPreset {
   readonly trusted_proxy?: boolean;
 }
 
-export const GATEWAY_PRESETS = Object.freeze({
+export const GATEWAY_PRESETS = deepFreeze({
   rras: { mfa_mode: 'concat', nas_timeout: 60 },
   'nps-proxy': { mfa_mode: 'challenge', nas_timeout: 60, trusted_proxy: true },
   netscaler: { mfa_mode: 'second_factor_only', nas_timeout: 60 },

@@ -102,6 +102,7 @@ describe('gateway presets', () => {
     const c = load('preset: fortigate');
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(GATEWAY_PRESETS)).toBe(true);
+    expect(Object.isFrozen(GATEWAY_PRESETS.fortigate)).toBe(true);
   });
 
   it('check-config lines: the effective values, and which an explicit key set', () => {
