@@ -1,4 +1,6 @@
 import { configWarnings } from '../config/config-warnings.js';
+import { presetSummary } from '../config/gateway-presets.js';
+import type { ClientConfig } from '../config/schema.js';
 import { checkConfigPaths, formatPathProblems } from '../config/path-checks.js';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import { cliConfig } from './config-option.js';
@@ -27,4 +29,21 @@ export function checkConfigCommand(opts: { config?: string }): void {
   process.stdout.write(
     `${loaded.file}: OK — ${config.clients.length} client(s), ${config.listen.length} listener(s), directory ${config.directory.type}, data_dir ${config.data_dir}\n`,
   );
+  for (const line of presetLines(config.clients)) process.stdout.write(`${line}\n`);
+}
+
+/**
+ * Issue 12: one line per client with a preset, so the effective values are discoverable:
+ * `client fw1: preset fortigate: mfa_mode="challenge" nas_timeout=30 (explicit)`; "(explicit)"
+ * marks a key the file sets to another value than the preset's.
+ */
+export function presetLines(clients: readonly Readonly<ClientConfig>[]): string[] {
+  return clients
+    .filter((c) => c.preset !== undefined)
+    .map((c) => {
+      const keys = presetSummary(c)
+        .map((k) => `${k.key}=${JSON.stringify(k.value)}${k.overridden ? ' (explicit)' : ''}`)
+        .join(' ');
+      return `client ${c.name}: preset ${c.preset}: ${keys}`;
+    });
 }

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { AppError, ErrorCodes } from '../shared/errors.js';
 import { deepFreeze } from '../shared/deep-freeze.js';
 import { isInside, SYSTEM_PATHS, type SystemPaths } from './config-location.js';
+import { applyGatewayPresets } from './gateway-presets.js';
 import { type Config, configSchema } from './schema.js';
 import { unavailableOptions } from './unavailable-options.js';
 
@@ -118,8 +119,9 @@ export function parseConfig(source: ConfigSource, opts: ParseOptions = {}): Load
       { file: source.file },
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
-  const unavailable = unavailableOptions(raw);
+  const presets = applyGatewayPresets(doc.toJS() ?? {});
+  const raw = presets.raw;
+  const unavailable = [...presets.issues, ...unavailableOptions(raw)];
   if (unavailable.length > 0) {
     throw new AppError(
       ErrorCodes.CONFIG_INVALID,

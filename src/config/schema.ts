@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ldapDirectorySchema } from '../directory/ldap-schema.js';
 import { policySchema } from '../policy/policy-schema.js';
+import { gatewayPresetNames } from './gateway-presets.js';
 import { methodList } from './methods.js';
 import { portalSectionSchema } from './portal-section.js';
 import { smsSectionSchema } from './sms-section.js';
@@ -76,6 +77,11 @@ export const clientSchema = z
     name: clientName,
     address: z.union([cidrString, z.array(cidrString).min(1)]),
     secret: z.string().min(8, 'expected a shared secret of at least 8 characters (16+ recommended)'),
+    /**
+     * Issue 12: the gateway's preset (gateway-presets.ts), applied to the raw file before this
+     * schema as defaults for the keys below; kept so check-config can show what it set.
+     */
+    preset: z.enum(gatewayPresetNames).optional(),
     require_message_authenticator: z.boolean().default(true),
     mfa_mode: z.enum(mfaModes).default('auto'),
     /** In concat/auto mode: the delimiter between password and code ('' = the code is the trailing digits). */

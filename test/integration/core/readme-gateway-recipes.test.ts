@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { GATEWAY_PRESETS, type GatewayPresetName } from '../../../src/config/gateway-presets.js';
 import { type InProcessProxy, startInProcess } from '../../helpers/in-process.js';
 import { oathCode } from '../../helpers/oathtool.js';
 import { quote, radclient } from '../../helpers/radclient.js';
@@ -11,7 +12,8 @@ import { section, yamlBlocks } from '../../unit/docs/markdown-parts.js';
  * entry of "## Gateway recipes" runs, as written except its address (loopback here), the exchange its
  * `mfa_mode` promises, with radclient as the gateway and oathtool as the app; a gateway behind a
  * trusted proxy is reached with the NAS-IP-Address or NAS-Identifier its entry names. Nothing here
- * runs a real gateway: this is the radclient-level half of each recipe.
+ * runs a real gateway: this is the radclient-level half of each recipe. A recipe's `preset` (issue
+ * 12) goes to the proxy as written; the exchange expected is the one of its effective keys.
  */
 
 type Gateway = {
@@ -22,7 +24,12 @@ type Gateway = {
   challenge_prompt?: string;
   concat_delimiter?: string;
 };
-type Client = Gateway & { secret: string; gateways?: Gateway[]; address: unknown };
+type Client = Gateway & {
+  secret: string;
+  gateways?: Gateway[];
+  address: unknown;
+  preset?: GatewayPresetName;
+};
 
 const SEED = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const PASSWORD = 'recipe-password';
@@ -32,6 +39,11 @@ const recipes = section(readFileSync('README.md', 'utf8'), '## Gateway recipes')
 const clients: Client[] = yamlBlocks(recipes ?? '').flatMap(
   (b) => ((YAML.parse(b) as { clients?: Client[] }).clients ?? []) as Client[],
 );
+
+/** The client's keys as the proxy sees them: its preset's, under the keys it writes. */
+function effective(c: Client): Client {
+  return c.preset === undefined ? c : { ...GATEWAY_PRESETS[c.preset], ...c };
+}
 
 /** The client's YAML lines for the in-process proxy, which sets name, address and secret itself. */
 function clientYaml(c: Client): string[] {
@@ -52,6 +64,10 @@ describe('README gateway recipes, radclient as the gateway', () => {
   it('finds the recipes and their clients', () => {
     expect(recipes).toBeDefined();
     expect(clients.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('every preset has a recipe that uses it', () => {
+    expect(new Set(clients.map((c) => c.preset))).toEqual(new Set(Object.keys(GATEWAY_PRESETS)));
   });
 
   describe.each(clients.map((c) => [c.name, c] as const))('recipe client %s', (_name, client) => {
@@ -75,11 +91,12 @@ describe('README gateway recipes, radclient as the gateway', () => {
       ...(client.gateways ?? []).map((g): [string, Gateway] => [`gateway ${g.name}`, g]),
     ];
 
+    const eff = effective(client);
     it.each(targets)('%s: its mode logs alice in', async (_label, gw) => {
       p.clock.advance(60_000); // a fresh TOTP step: no code is replayed between cases
-      const mode = gw?.mfa_mode ?? client.mfa_mode ?? 'auto';
-      const prompt = gw?.challenge_prompt ?? client.challenge_prompt ?? DEFAULT_PROMPT;
-      const delimiter = gw?.concat_delimiter ?? client.concat_delimiter ?? '';
+      const mode = gw?.mfa_mode ?? eff.mfa_mode ?? 'auto';
+      const prompt = gw?.challenge_prompt ?? eff.challenge_prompt ?? DEFAULT_PROMPT;
+      const delimiter = gw?.concat_delimiter ?? eff.concat_delimiter ?? '';
       const nas = gw ? nasAttrs(gw) : {};
       const code = oathCode(SEED, p.clock.now());
       if (mode === 'challenge') {
