@@ -101,12 +101,14 @@ export class RedisState {
   async duplicate(): Promise<Redis> {
     const c = this.client.duplicate(clientOptions(this.options));
     c.on('error', (e: Error) => this.options.onError?.(e));
-    this.extra.push(c);
     try {
       await c.connect();
     } catch (e) {
+      // Not kept retrying in the background: the next caller asks for a fresh one.
+      c.disconnect();
       throw unavailable('connect', e);
     }
+    this.extra.push(c);
     return c;
   }
 
