@@ -25,7 +25,8 @@ export interface RedisStateOptions {
 /** The Lua scripts, by name; each is run by EVALSHA (EVAL once after a Redis restart forgot it). */
 export interface LuaScript {
   readonly name: string;
-  readonly keys: number;
+  /** How many KEYS it takes; `'any'`: as many as the call passes (all named in KEYS, as Redis asks). */
+  readonly keys: number | 'any';
   readonly lua: string;
 }
 
@@ -88,10 +89,14 @@ export class RedisState {
     args: readonly (string | number)[],
   ): Promise<unknown> {
     if (!this.defined.has(s.name)) {
-      this.client.defineCommand(s.name, { numberOfKeys: s.keys, lua: s.lua });
+      this.client.defineCommand(
+        s.name,
+        s.keys === 'any' ? { lua: s.lua } : { numberOfKeys: s.keys, lua: s.lua },
+      );
       this.defined.add(s.name);
     }
-    return this.run(op, (r) => (r as unknown as Record<string, ScriptRunner>)[s.name]!(...keys, ...args));
+    const call = s.keys === 'any' ? [keys.length, ...keys, ...args] : [...keys, ...args];
+    return this.run(op, (r) => (r as unknown as Record<string, ScriptRunner>)[s.name]!(...call));
   }
 
   /**
