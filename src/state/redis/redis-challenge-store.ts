@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ChallengePort, PendingChallenge, TakeResult } from '../../pipeline/ports.js';
 import type { Clock, Rng } from '../../shared/clock.js';
 import { STATE_BYTES } from '../challenge-store.js';
@@ -7,7 +8,8 @@ import type { RedisState } from '../redis-client.js';
  * The ChallengePort on Redis: a State issued by one node is answered at another (gateways fail
  * over between their two RADIUS servers mid-login). `SET NX PX` issues, `GETDEL` takes: one round
  * trip each, and a State is consumed once whichever node the answer reaches. Expiry decisions use
- * the injected clock, as the memory store does; Redis's own TTL (+1 s) only bounds memory.
+ * the injected clock, as the memory store does; Redis's own TTL (+1 s) only bounds memory. The key
+ * is a SHA-256 of the State.
  * Redis unreachable: both reject with MFA_ERR_SHARED_STATE (the login is rejected).
  */
 export class RedisChallengeStore implements ChallengePort {
@@ -43,8 +45,9 @@ export class RedisChallengeStore implements ChallengePort {
     return { kind: 'ok', challenge };
   }
 
+  /** A digest of the State, not the State: whoever can list Redis's keys learns no usable State. */
   private keyOf(state: Buffer): string {
-    return this.redis.key('ch', state.toString('base64'));
+    return this.redis.key('ch', createHash('sha256').update(state).digest('base64url'));
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../../src/shared/errors.js';
 import { cryptoRng, ManualClock } from '../../../src/shared/clock.js';
@@ -95,7 +96,9 @@ describe('RedisChallengeStore across nodes and outages', () => {
     const { a, b } = await env.nodes(`ch${n++}`);
     const sa = new RedisChallengeStore(a, new ManualClock(T0), cryptoRng);
     const issued = await sa.issue(challenge, 2_000);
-    const ttl = await b.client.pttl(`${b.prefix}ch:${issued!.state.toString('base64')}`);
+    const key = `${b.prefix}ch:${createHash('sha256').update(issued!.state).digest('base64url')}`;
+    expect(await b.client.keys(`${b.prefix}*`)).toEqual([key]); // a digest: the State is not in Redis
+    const ttl = await b.client.pttl(key);
     expect(ttl).toBeGreaterThan(2_000);
     expect(ttl).toBeLessThanOrEqual(3_000);
     await new RedisChallengeStore(b, new ManualClock(T0), cryptoRng).take(issued!.state, 'vpn', 'alice');
@@ -107,7 +110,7 @@ describe('RedisChallengeStore across nodes and outages', () => {
     const { a } = await env.nodes(`ch${n++}`);
     const s = new RedisChallengeStore(a, new ManualClock(T0), cryptoRng);
     const state = Buffer.alloc(18, 1);
-    await a.client.set(`${a.prefix}ch:${state.toString('base64')}`, 'not json');
+    await a.client.set(`${a.prefix}ch:${createHash('sha256').update(state).digest('base64url')}`, 'not json');
     expect(await s.take(state, 'vpn', 'alice')).toEqual({ kind: 'unknown' });
   });
 
