@@ -130,6 +130,28 @@ describe('RedisOobWaiter across nodes and outages', () => {
     expect(a.roundTrips.byOp.get('oob.take')).toBe(1);
   });
 
+  it('the channel is unsubscribed once its last wait ends (answered, timed out or aborted)', async () => {
+    const { a } = await env.nodes(`oob${n++}`);
+    const timers = new ManualTimers(new ManualClock(0));
+    const w = new RedisOobWaiter<string>(a, timers);
+    const ac = new AbortController();
+    const one = w.wait('k', { timeoutMs: 1000 });
+    const two = w.wait('k', { timeoutMs: 5000, signal: ac.signal });
+    await listening(a, 'k', 1);
+    timers.advance(1000);
+    expect(await one).toEqual({ kind: 'timeout' });
+    ac.abort();
+    expect(await two).toEqual({ kind: 'aborted' });
+    for (let i = 0; i < 400; i++) {
+      const [, got] = (await a.client.pubsub('NUMSUB', `${a.prefix}oob:k`)) as [string, number];
+      if (got === 0) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await a.client.pubsub('NUMSUB', `${a.prefix}oob:k`)).toEqual([`${a.prefix}oob:k`, 0]);
+    expect(a.roundTrips.byOp.get('oob.subscribe')).toBe(1);
+    expect(a.roundTrips.byOp.get('oob.unsubscribe')).toBe(1);
+  });
+
   it('an answer nobody heard is kept in Redis for earlyTtlMs only', async () => {
     const { a } = await env.nodes(`oob${n++}`);
     const w = new RedisOobWaiter<string>(a, systemTimers, { earlyTtlMs: 4000, maxWaits: 10 });
