@@ -41,6 +41,8 @@ export const ErrorCodes = {
   PORTAL_NOT_CONFIGURED: 'MFA_ERR_PORTAL_NOT_CONFIGURED',
   /** Revoking an enrolment link (EnrolLinkService.revoke, the admin page): no unused, unrevoked link has that id. */
   ENROL_LINK_NOT_FOUND: 'MFA_ERR_ENROL_LINK_NOT_FOUND',
+  /** The shared state on Redis (several nodes, issue 13) could not be read or written: refused, never guessed. */
+  SHARED_STATE: 'MFA_ERR_SHARED_STATE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
