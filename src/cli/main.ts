@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerAdminCommands } from './admin-commands.js';
 import { action, quietOnEpipe } from './cli-action.js';
 import { checkConfigCommand } from './check-config-command.js';
 import { registerDirectoryCommands } from './directory-command.js';
@@ -46,6 +47,7 @@ registerMethodCommands(program);
 registerDirectoryCommands(program);
 registerImportCommands(program);
 registerEnrolLinkCommand(program);
+registerAdminCommands(program);
 
 program
   .command('radtest <user>')

@@ -279,3 +279,34 @@ export function base32Decode(text: string): Result<Buffer, Base32Error> {
   }
   return ok(Buffer.from(out));
 }
+
+/**
+ * One code against one seed outside the token store (an admin's sign-in, src/web/admin/): the
+ * RFC 6238 §5.2 window on each side, and only steps after `afterStep` (the caller's replay guard
+ * claims the returned step atomically). Returns the matched step, or undefined.
+ */
+export async function matchTotpCode(
+  secret: Buffer,
+  code: string,
+  opts: { readonly epochSec: number; readonly window: number; readonly afterStep: number | null },
+): Promise<number | undefined> {
+  if (!codePattern(6).test(code)) return undefined;
+  const period = 30;
+  const maxStep = Math.floor((opts.epochSec + opts.window * period) / period);
+  try {
+    const r = await verifier.verify(code, {
+      secret,
+      algorithm: 'sha1',
+      digits: 6,
+      period,
+      epoch: opts.epochSec,
+      epochTolerance: opts.window * period,
+      afterTimeStep: opts.afterStep === null ? undefined : Math.min(opts.afterStep, maxStep),
+      crypto: nodeOtpCrypto,
+    });
+    // v13 returns an object, always truthy: test .valid.
+    return r.valid ? r.timeStep : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -43,6 +43,10 @@ export const ErrorCodes = {
   ENROL_LINK_NOT_FOUND: 'MFA_ERR_ENROL_LINK_NOT_FOUND',
   /** The shared state on Redis (several nodes, issue 13) could not be read or written: refused, never guessed. */
   SHARED_STATE: 'MFA_ERR_SHARED_STATE',
+  /** `admin add`: an admin account of that name exists (names ignore case). */
+  ADMIN_EXISTS: 'MFA_ERR_ADMIN_EXISTS',
+  /** `admin remove` / `admin passwd`: no admin account of that name. */
+  ADMIN_NOT_FOUND: 'MFA_ERR_ADMIN_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

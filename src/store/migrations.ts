@@ -125,4 +125,20 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Admin accounts for the admin pages (src/store/admin-repo.ts): a scrypt hash and a sealed TOTP
+    // seed each (TOTP is required); last_step is the replay guard of the admin's codes.
+    version: 6,
+    sql: `
+      CREATE TABLE admin_accounts (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT NOT NULL,
+        name_key      TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        totp_sealed   BLOB NOT NULL,
+        last_step     INTEGER,
+        created_at    INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type Clock, type Rng, cryptoRng, systemClock } from '../shared/clock.js';
 import { AppError, ErrorCodes } from '../shared/errors.js';
+import { AdminRepo } from './admin-repo.js';
 import { type Database, openDatabase } from './database.js';
 import { EnrolLinkRepo } from './enrol-link-repo.js';
 import { EnrolWindowRepo } from './enrol-window-repo.js';
@@ -40,6 +41,7 @@ export class Store {
     readonly methods: MethodRepo,
     readonly enrolLinks: EnrolLinkRepo,
     readonly enrolWindows: EnrolWindowRepo,
+    readonly admins: AdminRepo,
   ) {}
 
   static open(dataDir: string, opts: StoreOptions = {}): Store {
@@ -58,6 +60,7 @@ export class Store {
         new MethodRepo(db),
         new EnrolLinkRepo(db),
         new EnrolWindowRepo(db),
+        new AdminRepo(db, box, clock),
       );
     } catch (e) {
       db.close();
