@@ -52,7 +52,6 @@ describe('Telemetry per-minute buckets (injected clock)', () => {
   });
 
   it('keeps a minute 23 h 59 min old and drops one of 24 h', () => {
-    const clock = new ManualClock(T0);
     const t = new Telemetry(10);
     t.onAuth(rec(T0));
     expect(t.perMinute(T0 + (MINUTES - 1) * 60_000)[0]).toMatchObject({ at: T0, accept: 1 });
