@@ -33,6 +33,9 @@ import { RadiusDirectory } from './upstream/radius-directory.js';
 import { maskPhone } from './sms/mask.js';
 import type { HttpRoute } from './web/http-route.js';
 import { setupMetrics } from './web/metrics/metrics-setup.js';
+import { createAdminPages } from './web/admin/admin-pages.js';
+import { directoryAdmins } from './web/admin/directory-admins.js';
+import { VERSION } from './web/admin/version.js';
 import { type HttpRuntime, startHttp } from './web/start-http.js';
 import type { PortalRuntime } from './services/portal-runtime.js';
 import { buildPortal, enrolmentPort } from './web/portal/portal-app.js';
@@ -160,6 +163,46 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         replies,
       })
     : undefined;
+
+  // The admin pages (issue 11 item 3): status, RADIUS, events, users; their observer feeds them.
+  let lastReload: { at: number; ok: boolean } | undefined;
+  const adminPages = config.http
+    ? createAdminPages({
+        config,
+        clock,
+        rng,
+        log,
+        store,
+        counters,
+        directory: directoryAdmins({ config, primary: () => primary, store, clock, rng }),
+        app: {
+          version: VERSION,
+          startedAt: clock.now(),
+          configFile: opts.loaded.file,
+          config: () => config,
+          lastReload: () => lastReload,
+          radiusListeners: () => listeners.map((l) => `${l.address}:${l.port}`),
+          accountingListeners: () => accounting?.listeners.map((l) => `${l.address}:${l.port}`) ?? [],
+          httpListeners: () => [
+            ...(http?.addresses ?? []).map((a) => ({
+              surface: config.http?.admin_listen ? 'public' : 'public + admin',
+              address: `${a.address}:${a.port}`,
+            })),
+            ...(config.http?.admin_listen ? (http?.adminAddresses ?? []) : []).map((a) => ({
+              surface: 'admin',
+              address: `${a.address}:${a.port}`,
+            })),
+          ],
+          pendingChallenges: () => challenges.size,
+          upstreamHealth: () => (primary instanceof RadiusDirectory ? primary.health().auth : undefined),
+          forget: (id) => void authCache.forget(id),
+        },
+      })
+    : undefined;
+  if (adminPages) {
+    routes.push(...adminPages.routes);
+    observers.push(adminPages.telemetry);
+  }
 
   const lockoutPolicy = (cfg: Readonly<Config>, previous: LockoutPolicy | undefined): LockoutPolicy =>
     new LockoutPolicy({
@@ -293,6 +336,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     dropLog,
   );
   stats.start(config.log.stats_interval_sec);
+  adminPages?.start();
   log.info(
     {
       event: 'started',
@@ -326,6 +370,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
           { event: 'reload_failed', error: (e as Error).message },
           'config reload failed; keeping the running config',
         );
+        lastReload = { at: clock.now(), ok: false };
         return false;
       }
       if (
@@ -359,6 +404,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       server.cancelWaits();
       accounting?.swap(config, primary);
       log.info({ event: 'reloaded', clients: config.clients.map((c) => c.name) }, 'configuration reloaded');
+      lastReload = { at: clock.now(), ok: true };
       return true;
     },
     async stop(): Promise<void> {
@@ -369,6 +415,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await Promise.all([server.drain(), accounting?.stop()]);
       await Promise.all(listeners.map((l) => l.close()));
       stats.stop();
+      adminPages?.stop();
       await sms?.close();
       await primary.close();
       challenges.close();

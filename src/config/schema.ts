@@ -5,6 +5,7 @@ import { policySchema } from '../policy/policy-schema.js';
 import { gatewayPresetNames } from './gateway-presets.js';
 import { methodList } from './methods.js';
 import { portalSectionSchema } from './portal-section.js';
+import { adminSectionSchema } from './admin-section.js';
 import { smsSectionSchema } from './sms-section.js';
 import { syslogSectionSchema } from './syslog-section.js';
 import { httpSchema } from '../web/http-schema.js';
@@ -169,6 +170,8 @@ export const configSchema = z
     syslog: syslogSectionSchema.optional(),
     /** The self-service portal on the HTTPS listener (issue 11). */
     portal: portalSectionSchema.prefault({}),
+    /** The admin pages (issue 11): directory admin groups, host sampling, sessions, sign-in lockout. */
+    admin: adminSectionSchema.prefault({}),
     totp: z
       .object({
         digits: z.literal(6).default(6),
