@@ -43,7 +43,7 @@ export interface EventQuery {
   readonly user?: string;
   /** The client's name, exactly (case-insensitive). */
   readonly client?: string;
-  /** A correlation id, or its start. */
+  /** A correlation id, exactly (ids are `<prefix>-<n>`: a prefix would match -1, -10, -11...). */
   readonly correlationId?: string;
   readonly limit?: number;
 }
@@ -170,7 +170,8 @@ export class Telemetry implements RadiusObserver {
       let seen = 0;
       for (let i = 0; i < this.latency.length; i++) {
         seen += this.latency[i]!;
-        if (seen >= rank) return { p, ms: i < LATENCY_BOUNDS.length ? LATENCY_BOUNDS[i]! : this.latencyMax };
+        // Never above the largest latency seen: a bucket's bound may be.
+        if (seen >= rank) return { p, ms: Math.min(LATENCY_BOUNDS[i] ?? this.latencyMax, this.latencyMax) };
       }
       return { p, ms: this.latencyMax };
     });
@@ -196,7 +197,7 @@ export class Telemetry implements RadiusObserver {
       const r = this.ring[(this.next - i + n) % n];
       if (r === undefined) break;
       if (client !== undefined && r.client.toLowerCase() !== client) continue;
-      if (corr !== undefined && !r.correlationId.startsWith(corr)) continue;
+      if (corr !== undefined && r.correlationId !== corr) continue;
       if (
         user !== undefined &&
         !(r.user?.toLowerCase().includes(user) || r.identity?.toLowerCase().includes(user))

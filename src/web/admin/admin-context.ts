@@ -145,7 +145,8 @@ export function adminPage(o: {
   return page({
     title: o.title,
     area: 'Admin',
-    body: o.body,
+    // The admin style sheet: a <link> in the body is allowed (HTML "body-ok") and needs no layout hook.
+    body: html`<link rel="stylesheet" href="/admin/assets/admin.css"><div class="admin-stack">${o.body}</div>`,
     ...(nav ? { nav } : {}),
     ...(o.flash ? { flash: o.flash } : {}),
     ...(o.status ? { status: o.status } : {}),

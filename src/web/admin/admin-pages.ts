@@ -9,6 +9,7 @@ import { RateLimiter } from '../kit/rate-limiter.js';
 import { seeOther } from '../kit/redirect.js';
 import { WebSessions } from '../kit/web-sessions.js';
 import { type AdminLog, type AppView, Flashes } from './admin-context.js';
+import { adminCssRoute } from './admin-css.js';
 import { AdminLockout } from './admin-lockout.js';
 import { AdminSignIn, type DirectoryAdmins, type SignInState } from './admin-sign-in.js';
 import { eventsRoute } from './events-page.js';
@@ -77,6 +78,7 @@ export function createAdminPages(deps: {
   };
   const routes: HttpRoute[] = [
     { method: 'GET', path: '/admin', surface: 'admin', handle: () => seeOther('/admin/') },
+    adminCssRoute(),
     ...loginRoutes(ctx),
     statusRoute(ctx),
     radiusRoute(ctx),

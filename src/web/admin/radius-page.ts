@@ -22,18 +22,28 @@ export function radiusRoute(ctx: AdminContext): HttpRoute {
       const c = ctx.counters;
       const now = ctx.clock.now();
       const minutes = t.perMinute(now);
-      const perMinute = lineChart({
-        title: 'Logins per minute, last 24 hours',
-        series: (['accept', 'reject', 'challenge'] as const).map((k) => ({
-          name: k,
-          color: RESULT_COLORS[k],
-          values: minutes.map((m) => m[k]),
-        })),
-        xLabels: [24, 18, 12, 6, 0].map((hAgo) => ({
-          index: hAgo === 0 ? minutes.length - 1 : minutes.length - hAgo * HOUR,
-          text: hAgo === 0 ? 'now' : `-${hAgo} h`,
-        })),
-      });
+      const perMinuteChart = (width: number, height: number, className: string, labelsEvery: number) =>
+        lineChart({
+          title: 'Logins per minute, last 24 hours',
+          width,
+          height,
+          className,
+          series: (['accept', 'reject', 'challenge'] as const).map((k) => ({
+            name: k,
+            color: RESULT_COLORS[k],
+            values: minutes.map((m) => m[k]),
+          })),
+          xLabels: [24, 18, 12, 6, 0]
+            .filter((hAgo) => hAgo % labelsEvery === 0)
+            .map((hAgo) => ({
+              index: hAgo === 0 ? minutes.length - 1 : minutes.length - hAgo * HOUR,
+              text: hAgo === 0 ? 'now' : `-${hAgo} h`,
+            })),
+        });
+      // A wide drawing for desktops, a narrow one for phones (admin.css picks one): one viewBox
+      // cannot keep its text readable at both widths.
+      const perMinute =
+        perMinuteChart(960, 260, 'chart-wide', 6) + perMinuteChart(400, 240, 'chart-narrow', 12);
       const rejects = barChart({
         title: 'Rejects by reason',
         bars: t.rejectsByReason().map(([reason, n]) => ({ label: reason, value: n })),
@@ -59,7 +69,7 @@ export function radiusRoute(ctx: AdminContext): HttpRoute {
       const dir = cfg.directory;
       const dirDown = t.rejectsByReason().find(([r]) => r === 'directory_unavailable')?.[1] ?? 0;
       const body = html`<h1>RADIUS</h1>
-<div class="grid">
+<div class="grid stats">
 <section class="card"><h2>Accepted</h2><p class="big">${c.get('access_accept')}</p></section>
 <section class="card"><h2>Rejected</h2><p class="big">${c.get('access_reject')}</p></section>
 <section class="card"><h2>Challenged</h2><p class="big">${c.get('access_challenge')}</p></section>

@@ -35,6 +35,8 @@ export interface LineChartOptions {
   readonly xLabels: ReadonlyArray<{ readonly index: number; readonly text: string }>;
   readonly width?: number;
   readonly height?: number;
+  /** Added to `chart` (the admin CSS shows a wide or a narrow drawing by viewport). */
+  readonly className?: string;
 }
 
 /** One polyline per series over a shared y axis from 0. */
@@ -53,7 +55,7 @@ export function lineChart(o: LineChartOptions): string {
   const y = (v: number): number => top + ph - (v / max) * ph;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${xml(o.title)}" font-family="${FONT}" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart${o.className ? ` ${xml(o.className)}` : ''}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${xml(o.title)}" font-family="${FONT}" font-size="12">`,
     `<title>${xml(o.title)}</title>`,
   );
   for (const t of [0, max / 2, max]) {
@@ -72,7 +74,7 @@ export function lineChart(o: LineChartOptions): string {
     if (s.values.length === 0) continue;
     const pts = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     parts.push(
-      `<polyline fill="none" stroke="${xml(s.color)}" stroke-width="1.5" stroke-linejoin="round" points="${pts}"><title>${xml(s.name)}</title></polyline>`,
+      `<polyline fill="none" stroke="${xml(s.color)}" stroke-width="2" stroke-linejoin="round" points="${pts}"><title>${xml(s.name)}</title></polyline>`,
     );
   }
   // Legend along the top.
@@ -107,10 +109,11 @@ export function barChart(o: {
   /** What an empty chart says. */
   readonly empty?: string;
 }): string {
-  const W = o.width ?? 720;
+  const W = o.width ?? 440;
   const row = 26;
-  const labelW = Math.min(260, Math.max(80, ...o.bars.map((b) => b.label.length * 7 + 8)));
-  const valueW = 80;
+  // About 8 px per character at 13 px: long reason codes keep their first letters.
+  const labelW = Math.min(200, Math.max(60, ...o.bars.map((b) => b.label.length * 8 + 10)));
+  const valueW = 76;
   const H = Math.max(1, o.bars.length) * row + 12;
   const max = Math.max(0, ...o.bars.map((b) => b.value));
   const pw = W - labelW - valueW;

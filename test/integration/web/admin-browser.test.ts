@@ -137,8 +137,10 @@ describe('admin pages in Chromium', () => {
     expect(row).toContain('bad_password 2');
     expect(row).toContain('mfa_ok 1');
     // The charts are inline SVG drawn by the server.
-    expect(await page.locator('svg.chart').count()).toBe(3);
-    expect(await page.textContent('svg.chart >> nth=0')).toContain('accept (1)');
+    // A wide and a narrow drawing of the per-minute chart (CSS shows one), rejects, latency.
+    expect(await page.locator('svg.chart').count()).toBe(4);
+    expect(await page.textContent('svg.chart-wide')).toContain('accept (1)');
+    expect(await page.textContent('svg.chart-wide')).toContain('reject (2)');
     await shoot('04-radius');
   });
 

@@ -119,7 +119,8 @@ describe('Telemetry recent events', () => {
     t.onAuth(rec(T0 + 3, { correlationId: 'ddd-4', user: 'dave' }));
     expect(t.recent().map((r) => r.correlationId)).toEqual(['ddd-4', 'ccc-3', 'bbb-2']);
     expect(t.recent({ correlationId: 'aaa-1' })).toEqual([]);
-    expect(t.recent({ correlationId: 'ccc' }).map((r) => r.user)).toEqual(['CORP\\carol']);
+    expect(t.recent({ correlationId: 'ccc' })).toEqual([]);
+    expect(t.recent({ correlationId: ' ccc-3 ' }).map((r) => r.user)).toEqual(['CORP\\carol']);
     expect(t.recent({ user: 'CAROL' }).map((r) => r.correlationId)).toEqual(['ccc-3']);
     expect(t.recent({ client: 'FW' }).map((r) => r.correlationId)).toEqual(['bbb-2']);
     expect(t.recent({ limit: 1 })).toHaveLength(1);

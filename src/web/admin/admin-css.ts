@@ -1,0 +1,39 @@
+import type { HttpRoute } from '../http-route.js';
+
+/**
+ * The admin pages' own few rules on top of the kit's app.css (a route of its own: the CSP allows
+ * style sheets from 'self' only, never inline styles).
+ */
+export const ADMIN_CSS = `/* mfa-radius-proxy admin pages: additions to /assets/app.css */
+.admin-stack > * + * { margin-top: 1rem; }
+.admin-stack > .grid + .card, .admin-stack > .grid + .grid, .admin-stack > .card + .grid { margin-top: 1rem; }
+.admin-stack .card { margin-bottom: 0; }
+.grid.stats { grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); }
+.grid.stats .card h2 { font-size: .95rem; color: var(--muted); margin-bottom: .25rem; }
+.grid.stats .big { margin: 0; }
+.grid.stats .hint { margin: .25rem 0 0; }
+header.top nav form.inline { display: inline-flex; }
+header.top nav button.signout { font: inherit; color: #cfe0ff; text-decoration: none; padding: .15rem 0; border-bottom: 2px solid transparent; }
+header.top nav button.signout:hover { color: #fff; border-bottom-color: #8fb8ff; }
+svg.chart.chart-narrow { display: none; }
+@media (max-width: 620px) {
+  svg.chart.chart-wide { display: none; }
+  svg.chart.chart-narrow { display: block; }
+}
+table.data td .btn { padding: .25rem .6rem; font-size: .85rem; }
+table.data td > div + div { margin-top: .35rem; }
+`;
+
+export function adminCssRoute(): HttpRoute {
+  return {
+    method: 'GET',
+    path: '/admin/assets/admin.css',
+    surface: 'admin',
+    handle: () => ({
+      status: 200,
+      contentType: 'text/css; charset=utf-8',
+      body: ADMIN_CSS,
+      headers: { 'cache-control': 'public, max-age=3600' },
+    }),
+  };
+}
