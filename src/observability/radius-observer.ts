@@ -39,11 +39,7 @@ export interface RadiusObserver {
 }
 
 /** Calls each observer; one that throws is skipped for this record and reported once. */
-export function notifyAuth(
-  observers: readonly RadiusObserver[],
-  r: AuthRecord,
-  onError: (e: unknown) => void,
-): void {
+export function notifyAuth(observers: readonly RadiusObserver[], r: AuthRecord, onError: (e: unknown) => void): void {
   for (const o of observers) {
     try {
       o.onAuth(r);

@@ -89,6 +89,15 @@ export class AdminRepo {
     };
   }
 
+  /** Cheap check for every admin page: an account removed (by the CLI) ends its sessions at once. */
+  exists(name: string): boolean {
+    return (
+      this.db
+        .prepare<[string], { x: number }>('SELECT 1 AS x FROM admin_accounts WHERE name_key = ?')
+        .get(identityKey(name)) !== undefined
+    );
+  }
+
   remove(name: string): boolean {
     return (
       this.db.prepare<[string]>('DELETE FROM admin_accounts WHERE name_key = ?').run(identityKey(name))

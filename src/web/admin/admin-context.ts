@@ -77,7 +77,13 @@ export function isSignedIn(s: WebSession<SignInState> | undefined): s is AdminSe
 /** The signed-in admin's session, or the answer that sends the browser to the sign-in page. */
 export function requireAdmin(ctx: AdminContext, req: HttpRequestInfo): AdminSession | HttpAnswer {
   const s = sessionOf(ctx, req);
-  return isSignedIn(s) ? s : seeOther('/admin/login');
+  if (!isSignedIn(s)) return seeOther('/admin/login');
+  // `admin remove` (another process) ends the account's sessions at their next request.
+  if (s.data.via === 'account' && !ctx.store.admins.exists(s.data.name)) {
+    ctx.sessions.destroy(s.id);
+    return seeOther('/admin/login', { 'set-cookie': signedOutCookie() });
+  }
+  return s;
 }
 
 /**
@@ -102,7 +108,10 @@ export function postForm(
       opts.signedIn && isSignedIn(session),
     );
   }
-  if (opts.signedIn && !isSignedIn(session)) return seeOther('/admin/login');
+  if (opts.signedIn) {
+    const admin = requireAdmin(ctx, req);
+    if ('status' in admin) return admin;
+  }
   return { session, form };
 }
 

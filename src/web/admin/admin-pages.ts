@@ -44,6 +44,11 @@ export function createAdminPages(deps: {
 }): AdminPages {
   const { config, clock, rng } = deps;
   const settings = config.admin;
+  if (settings.groups.length > 0 && config.directory.type !== 'ldap')
+    deps.log.warn(
+      { event: 'admin_groups_ignored', directory: config.directory.type },
+      'admin.groups needs directory.type ldap: only admin accounts (admin add) can sign in',
+    );
   const telemetry = new Telemetry(settings.recent_events);
   const host = new HostSampler({ dataDir: config.data_dir, clock });
   const ctx = {

@@ -129,7 +129,9 @@ describe('warnings (item 14)', () => {
     const checked = await cli(['check-config', '--config', file]);
     expect(checked.code).toBe(0);
     expect(checked.stderr).toContain(`warning: ${file}: clients[0].secret:`);
-    expect(checked.stderr).toContain(`warning: ${file}: the config file is readable by others (mode 0644)`);
+    expect(checked.stderr).toContain(
+      `warning: ${file}: the config file is readable by others (mode 0644)`,
+    );
     expect(checked.stderr + checked.stdout).not.toContain('short-12');
 
     const child = spawn(process.execPath, [CLI, 'serve', '--config', file], {

@@ -14,12 +14,7 @@ function directory(over: Parameters<typeof slapdDirectoryConfig>[1] = {}): LdapD
 }
 
 function req(userName: string, password: string): PrimaryRequest {
-  return {
-    userName,
-    prepare: checkPassword(Buffer.from(password)),
-    correlationId: 't',
-    deadline: Date.now() + 10_000,
-  };
+  return { userName, prepare: checkPassword(Buffer.from(password)), correlationId: 't', deadline: Date.now() + 10_000 };
 }
 
 function okIdentity(r: PrimaryResult) {

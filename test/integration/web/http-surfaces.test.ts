@@ -25,10 +25,7 @@ let adm: number;
 let http: HttpRuntime;
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 
-function get(
-  port: number,
-  path: string,
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function get(port: number, path: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port, path, method: 'GET', ca: pki.caPem, servername: 'localhost' },

@@ -12,16 +12,10 @@ describe('README YAML examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(5);
   });
 
-  it.each(blocks.map((b, i) => [i, b] as const))(
-    'example %i validates against the config schema',
-    (_i, block) => {
-      const doc = (YAML.parse(block) ?? {}) as Record<string, unknown>;
-      // Fragments (a directory or policy section alone) get the minimum around them.
-      const full = {
-        clients: [{ name: 'example', address: '10.0.0.0/8', secret: 'example-secret' }],
-        ...doc,
-      };
-      expect(() => parseConfig({ file: 'README.md', text: YAML.stringify(full) })).not.toThrow();
-    },
-  );
+  it.each(blocks.map((b, i) => [i, b] as const))('example %i validates against the config schema', (_i, block) => {
+    const doc = (YAML.parse(block) ?? {}) as Record<string, unknown>;
+    // Fragments (a directory or policy section alone) get the minimum around them.
+    const full = { clients: [{ name: 'example', address: '10.0.0.0/8', secret: 'example-secret' }], ...doc };
+    expect(() => parseConfig({ file: 'README.md', text: YAML.stringify(full) })).not.toThrow();
+  });
 });

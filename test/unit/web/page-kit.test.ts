@@ -73,13 +73,7 @@ describe('WebSessions', () => {
     expect(s.get(b2.id)).toBeUndefined(); // absolute lifetime 3000 passed
   });
   it('keeps at most maxSessions, dropping the oldest', () => {
-    const s = new WebSessions<number>({
-      idleMs: 1e6,
-      absoluteMs: 1e6,
-      maxSessions: 2,
-      clock: new ManualClock(0),
-      rng,
-    });
+    const s = new WebSessions<number>({ idleMs: 1e6, absoluteMs: 1e6, maxSessions: 2, clock: new ManualClock(0), rng });
     const first = s.create(1);
     s.create(2);
     s.create(3);

@@ -183,6 +183,18 @@ describe('admin routes', () => {
     expect(login.status).toBe(403);
   });
 
+  it('removing the admin account (admin remove) ends its session at the next request', async () => {
+    const { cookie } = await signIn();
+    expect((await route('GET', '/admin/users').handle(req('GET', '/admin/users', { cookie }))).status).toBe(
+      200,
+    );
+    store.admins.remove('root');
+    const after = await route('GET', '/admin/users').handle(req('GET', '/admin/users', { cookie }));
+    expect(after.status).toBe(303);
+    expect(after.headers?.location).toBe('/admin/login');
+    expect(String(after.headers?.['set-cookie'])).toContain('Max-Age=0');
+  });
+
   it('sign-in posts are rate limited per source address', async () => {
     const login = await route('GET', '/admin/login').handle(req('GET', '/admin/login'));
     const cookie = cookieOf(login);
