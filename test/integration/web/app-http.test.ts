@@ -59,15 +59,16 @@ describe('the HTTPS listener in the app', () => {
     try {
       expect(proxy.logs.find((l) => l.event === 'http_listening')).toMatchObject({
         listen: [`127.0.0.1:${port}`],
-        // Without admin_listen the admin surface (here /metrics and the probes) is on http.listen too.
-        routes: [
+        // Without admin_listen the admin surface (/metrics, the probes, the admin pages) is on http.listen too.
+        routes: expect.arrayContaining([
           'GET /assets/app.css',
           'GET /assets/app.js',
           'POST /sms/twilio',
           'GET /metrics',
           'GET /healthz',
           'GET /readyz',
-        ],
+          'GET /admin/login',
+        ]),
       });
       const form = twilioInboundForm('+4915112345678', 'YES 4711');
       const r = await postForm(
