@@ -195,6 +195,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
           ],
           pendingChallenges: () => challenges.size,
           upstreamHealth: () => (primary instanceof RadiusDirectory ? primary.health().auth : undefined),
+          ldapHealth: () => (primary instanceof LdapDirectory ? primary.serverHealth() : undefined),
           forget: (id) => void authCache.forget(id),
         },
       })

@@ -87,6 +87,15 @@ export class LdapConnections {
     return c;
   }
 
+  /** Each server, in order, and until when it is skipped after a failure (the admin status page). */
+  health(): Array<{ server: string; downUntil: number | undefined }> {
+    const now = this.o.clock.now();
+    return this.endpoints.map((e) => {
+      const until = this.downUntil.get(e.url);
+      return { server: e.url, downUntil: until !== undefined && until > now ? until : undefined };
+    });
+  }
+
   /** Skip this server for `serverRetryMs` (unless it is the only one left). */
   markDown(url: string): void {
     this.downUntil.set(url, this.o.clock.now() + this.o.serverRetryMs);

@@ -194,6 +194,11 @@ export class LdapDirectory implements PrimaryAuthenticator {
     this.groupCache.invalidate(userDn === undefined ? undefined : dnKey(userDn));
   }
 
+  /** The servers and which are skipped after a failure (`server_retry_sec`), for the admin pages. */
+  serverHealth(): Array<{ server: string; downUntil: number | undefined }> {
+    return this.connections.health();
+  }
+
   async close(): Promise<void> {
     this.groupCache.close();
     await this.connections.close();

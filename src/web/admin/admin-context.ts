@@ -37,6 +37,8 @@ export interface AppView {
   httpListeners(): ReadonlyArray<{ readonly surface: string; readonly address: string }>;
   pendingChallenges(): number;
   upstreamHealth(): readonly HealthSnapshot[] | undefined;
+  /** LDAP servers and until when each is skipped after a failure. */
+  ldapHealth(): ReadonlyArray<{ readonly server: string; readonly downUntil: number | undefined }> | undefined;
   /** After an admin changed a user's methods or lock: remembered logins of that identity end. */
   forget(identityId: string): void;
 }

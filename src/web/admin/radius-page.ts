@@ -1,6 +1,7 @@
 import type { HttpRoute } from '../http-route.js';
 import { html, raw } from '../kit/html.js';
 import { type AdminContext, adminPage, requireAdmin } from './admin-context.js';
+import { utc } from './format.js';
 import { barChart, lineChart, RESULT_COLORS } from './svg-chart.js';
 
 const HOUR = 60;
@@ -110,7 +111,7 @@ ${
 ${upstream.map((u) => html`<tr><td class="mono">${u.server}</td><td>${u.alive ? html`<span class="badge badge-ok">alive</span>` : html`<span class="badge badge-bad">dead</span>`}</td><td class="num">${u.consecutive_timeouts}</td><td class="num">${u.outstanding}</td></tr>`)}
 </tbody></table></div>`
     : dir.type === 'ldap'
-      ? html`<table class="data"><tbody>${dir.servers.map((srv) => html`<tr><td class="mono">${srv}</td></tr>`)}</tbody></table>
+      ? html`<div class="table-scroll"><table class="data"><thead><tr><th>LDAP server</th><th>Health</th></tr></thead><tbody>${(ctx.app.ldapHealth() ?? dir.servers.map((server) => ({ server, downUntil: undefined }))).map((l) => html`<tr><td class="mono">${l.server}</td><td>${l.downUntil === undefined ? html`<span class="badge badge-ok">in use</span>` : html`<span class="badge badge-bad">failed: skipped until ${utc(l.downUntil)}</span>`}</td></tr>`)}</tbody></table></div>
 <p>${dirDown === 0 ? html`<span class="badge badge-ok">no login failed for an unreachable directory</span>` : html`<span class="badge badge-bad">${dirDown} login(s) refused: directory unreachable</span>`}</p>`
       : html`<p class="muted">The local user store (no server to watch).</p>`
 }

@@ -9,9 +9,11 @@ import { cryptoRng, systemClock } from '../../../src/shared/clock.js';
 import { Store } from '../../../src/store/store.js';
 import type { DirectoryAdmins } from '../../../src/web/admin/admin-sign-in.js';
 import { directoryAdmins } from '../../../src/web/admin/directory-admins.js';
+import { checkPassword } from '../../../src/pipeline/check-password.js';
 import { oathCode } from '../../helpers/oathtool.js';
+import { freeTcpPort } from '../../helpers/ports.js';
 import { registerSensitive } from '../../helpers/sensitive.js';
-import { type SlapdHarness, startSlapd } from '../../helpers/slapd.js';
+import { type SlapdHarness, slapdDirectoryConfig, startSlapd } from '../../helpers/slapd.js';
 
 /**
  * Directory admins (`admin.groups`) against a real slapd: carol is in vpn-admins (the fixture's
@@ -78,5 +80,31 @@ describe('directory admins (admin.groups) against slapd', () => {
     expect(await admins.verifyCode('carol', code)).toBe(true);
     expect(await admins.verifyCode('carol', code)).toBe(false);
     expect(await admins.verifyCode('alice', code)).toBe(false);
+  });
+});
+
+describe('LDAP server health for the RADIUS page', () => {
+  it('a server that failed is reported as skipped until server_retry_sec has passed; the one in use is up', async () => {
+    const dead = `ldap://127.0.0.1:${await freeTcpPort()}`;
+    const d = new LdapDirectory(slapdDirectoryConfig(h, { servers: [dead, h.url], server_retry_sec: 60 }));
+    try {
+      expect(d.serverHealth()).toEqual([
+        { server: dead, downUntil: undefined },
+        { server: h.url, downUntil: undefined },
+      ]);
+      const r = await d.authenticate({
+        userName: 'carol',
+        prepare: checkPassword(Buffer.from('carol-pw')),
+        correlationId: 't',
+        deadline: Date.now() + 10_000,
+      });
+      expect(r.kind).toBe('ok');
+      const [first, second] = d.serverHealth();
+      expect(first?.server).toBe(dead);
+      expect(first?.downUntil).toBeGreaterThan(Date.now() + 50_000);
+      expect(second).toEqual({ server: h.url, downUntil: undefined });
+    } finally {
+      await d.close();
+    }
   });
 });

@@ -111,6 +111,7 @@ beforeEach(async () => {
       httpListeners: () => [],
       pendingChallenges: () => 0,
       upstreamHealth: () => undefined,
+      ldapHealth: () => undefined,
       forget: () => {},
     },
   });
