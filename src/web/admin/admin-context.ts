@@ -38,7 +38,9 @@ export interface AppView {
   pendingChallenges(): number;
   upstreamHealth(): readonly HealthSnapshot[] | undefined;
   /** LDAP servers and until when each is skipped after a failure. */
-  ldapHealth(): ReadonlyArray<{ readonly server: string; readonly downUntil: number | undefined }> | undefined;
+  ldapHealth():
+    | ReadonlyArray<{ readonly server: string; readonly downUntil: number | undefined }>
+    | undefined;
   /** After an admin changed a user's methods or lock: remembered logins of that identity end. */
   forget(identityId: string): void;
 }
@@ -133,6 +135,7 @@ const NAV: ReadonlyArray<readonly [string, string]> = [
   ['/admin/radius', 'RADIUS'],
   ['/admin/events', 'Events'],
   ['/admin/users', 'Users'],
+  ['/admin/import', 'Import'],
 ];
 
 export function adminPage(o: {

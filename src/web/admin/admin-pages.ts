@@ -13,6 +13,7 @@ import { adminCssRoute } from './admin-css.js';
 import { AdminLockout } from './admin-lockout.js';
 import { AdminSignIn, type DirectoryAdmins, type SignInState } from './admin-sign-in.js';
 import { eventsRoute } from './events-page.js';
+import { importRoutes } from './import-page.js';
 import { loginRoutes } from './login-routes.js';
 import { radiusRoute } from './radius-page.js';
 import { statusRoute } from './status-page.js';
@@ -89,6 +90,7 @@ export function createAdminPages(deps: {
     radiusRoute(ctx),
     eventsRoute(ctx),
     ...usersRoutes(ctx),
+    ...importRoutes(ctx),
   ];
   return {
     routes,

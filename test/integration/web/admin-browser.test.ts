@@ -25,6 +25,7 @@ const VIEWPORTS = [
 const USER_PW = 'alice-vpn-pass';
 const USER_B32 = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const ADMIN_PW = 'admin password 4 tests';
+const BOB_B32 = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
 
 let proxy: ProxyHandle;
 let browser: Browser;
@@ -54,7 +55,7 @@ const login = (password: string) =>
 const audits = () => proxy.audits().filter((e) => e.user === 'alice');
 
 beforeAll(async () => {
-  registerSensitive(USER_PW, USER_B32, ADMIN_PW);
+  registerSensitive(USER_PW, USER_B32, ADMIN_PW, BOB_B32, 'bob-vpn-pass');
   mkdirSync(SHOTS, { recursive: true });
   publicPort = await freeTcpPort();
   adminPort = await freeTcpPort();
@@ -181,6 +182,26 @@ describe('admin pages in Chromium', () => {
     );
     const after = await login(`${USER_PW}${oathCode(USER_B32, Date.now() + 30_000)}`);
     expect(after.code).toBe('Access-Accept');
+  });
+
+  it('the import page: a pasted OATH CSV, a dry run, then the import', async () => {
+    expect((await proxy.cli(['user', 'add', 'bob', '--password-stdin'], 'bob-vpn-pass\n')).code).toBe(0);
+    await page.goto(`${admin}/admin/import`);
+    await page.selectOption('#kind', 'oath-csv');
+    await page.fill(
+      '#csv',
+      `upn,serial number,secret key,time interval,manufacturer,model\nbob,7654321,${BOB_B32},30,Contoso,HardwareKey\nnobody,1,${BOB_B32},30,Contoso,HardwareKey\n`,
+    );
+    await page.click('form[action="/admin/import"] button[type=submit]');
+    await page.waitForSelector('text=Dry run: nothing was changed');
+    expect(await page.content()).not.toContain(BOB_B32);
+    await shoot('08-import-dry-run');
+    await page.click('form[action="/admin/import/confirm"] button[type=submit]');
+    await page.waitForSelector('h2:text-is("Imported")');
+    expect(await page.textContent('table.data')).toContain('unknown_user');
+    await shoot('09-import-done');
+    expect((await proxy.cli(['token', 'list', 'bob', '--json'])).stdout).toContain('"label": "oath 7654321"');
+    await proxy.waitFor((e) => e.event === 'admin_action' && e.action === 'import' && e.imported === 1);
   });
 
   it('a POST without the CSRF token is refused and changes nothing', async () => {

@@ -196,6 +196,38 @@ describe('admin routes', () => {
     expect(String(after.headers?.['set-cookie'])).toContain('Max-Age=0');
   });
 
+  it('import: a dry run changes nothing and never echoes the secret; the confirmation imports the same file', async () => {
+    const seed = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    registerSensitive(seed);
+    store.users.add('alice', await hashPassword(Buffer.from('x'), { N: 1024 }));
+    const { cookie, csrf } = await signIn();
+    const csv = `upn,serial number,secret key,time interval,manufacturer,model\nalice,1234567,${seed},30,Contoso,HardwareKey\n`;
+    const dry = await route('POST', '/admin/import').handle(
+      req('POST', '/admin/import', { cookie, body: form({ csrf, kind: 'oath-csv', csv }) }),
+    );
+    expect(dry.status).toBe(200);
+    expect(String(dry.body)).toContain('Dry run: nothing was changed');
+    expect(String(dry.body)).not.toContain(seed);
+    expect(store.tokens.listFor('alice')).toHaveLength(0);
+    const confirm = await route('POST', '/admin/import/confirm').handle(
+      req('POST', '/admin/import/confirm', { cookie, body: form({ csrf }) }),
+    );
+    expect(String(confirm.body)).toContain('Imported');
+    expect(String(confirm.body)).not.toContain(seed);
+    expect(store.tokens.listFor('alice')).toHaveLength(1);
+    expect(logs.find((l) => l.action === 'import')).toMatchObject({
+      admin: 'root',
+      kind: 'oath-csv',
+      imported: 1,
+    });
+    expect(JSON.stringify(logs)).not.toContain(seed);
+    // A second confirmation has nothing left to import.
+    const again = await route('POST', '/admin/import/confirm').handle(
+      req('POST', '/admin/import/confirm', { cookie, body: form({ csrf }) }),
+    );
+    expect(String(again.body)).toContain('The dry run has expired');
+  });
+
   it('sign-in posts are rate limited per source address', async () => {
     const login = await route('GET', '/admin/login').handle(req('GET', '/admin/login'));
     const cookie = cookieOf(login);
