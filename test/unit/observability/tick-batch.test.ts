@@ -52,7 +52,9 @@ describe('TickBatch', () => {
     log.info({ event: 'auth', user: 'bob' }, 'y');
     await new Promise((r) => setImmediate(r));
     expect(c.writes).toHaveLength(1);
-    const lines = c.writes[0]!.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = c.writes[0]!.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.user)).toEqual(['alice', 'bob']);
     expect(lines[0].password).toBe('[redacted]');
     process.removeListener('exit', batch.flushSync);
