@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.js';
 import type { HostSampler } from '../../observability/host-sampler.js';
 import type { Telemetry } from '../../observability/telemetry.js';
 import type { Counters } from '../../server/counters.js';
-import type { Clock } from '../../shared/clock.js';
+import type { Clock, Rng } from '../../shared/clock.js';
 import type { Store } from '../../store/store.js';
 import type { HealthSnapshot } from '../../upstream/health.js';
 import type { HttpAnswer, HttpRequestInfo } from '../http-route.js';
@@ -47,6 +47,7 @@ export interface AppView {
 
 export interface AdminContext {
   readonly clock: Clock;
+  readonly rng: Rng;
   readonly log: AdminLog;
   readonly store: Store;
   readonly settings: AdminConfig;
@@ -135,6 +136,7 @@ const NAV: ReadonlyArray<readonly [string, string]> = [
   ['/admin/radius', 'RADIUS'],
   ['/admin/events', 'Events'],
   ['/admin/users', 'Users'],
+  ['/admin/links', 'Links'],
   ['/admin/import', 'Import'],
 ];
 

@@ -14,6 +14,7 @@ import { AdminLockout } from './admin-lockout.js';
 import { AdminSignIn, type DirectoryAdmins, type SignInState } from './admin-sign-in.js';
 import { eventsRoute } from './events-page.js';
 import { importRoutes } from './import-page.js';
+import { linksRoutes } from './links-page.js';
 import { loginRoutes } from './login-routes.js';
 import { radiusRoute } from './radius-page.js';
 import { statusRoute } from './status-page.js';
@@ -54,6 +55,7 @@ export function createAdminPages(deps: {
   const host = new HostSampler({ dataDir: config.data_dir, clock });
   const ctx = {
     clock,
+    rng,
     log: deps.log,
     store: deps.store,
     settings,
@@ -90,6 +92,7 @@ export function createAdminPages(deps: {
     radiusRoute(ctx),
     eventsRoute(ctx),
     ...usersRoutes(ctx),
+    ...linksRoutes(ctx),
     ...importRoutes(ctx),
   ];
   return {

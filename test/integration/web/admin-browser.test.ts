@@ -76,6 +76,7 @@ beforeAll(async () => {
         'http:',
         '  listen:',
         `    - { address: 127.0.0.1, port: ${publicPort} }`,
+        `  public_url: https://127.0.0.1:${publicPort}`,
         '  admin_listen:',
         `    - { address: 127.0.0.1, port: ${adminPort} }`,
         '',
@@ -182,6 +183,27 @@ describe('admin pages in Chromium', () => {
     );
     const after = await login(`${USER_PW}${oathCode(USER_B32, Date.now() + 30_000)}`);
     expect(after.code).toBe('Access-Accept');
+  });
+
+  it('an enrolment link is made for a user (shown once), listed, and revoked', async () => {
+    await page.goto(`${admin}/admin/links`);
+    await page.fill('#name', 'alice');
+    await page.fill('#hours', '1');
+    await page.click('form[action="/admin/links/action"] button[type=submit]');
+    await page.waitForSelector('.flash-ok');
+    const flash = (await page.textContent('.flash-ok')) ?? '';
+    const url = /(https:\/\/127\.0\.0\.1:\d+\/portal\/link\S*)/.exec(flash)?.[1];
+    expect(url, flash).toBeDefined();
+    registerSensitive(url);
+    expect(await page.textContent('table.data tbody')).toContain('active');
+    await shoot('10-links-made');
+    await page.click('table.data form button:text-is("Revoke")');
+    await page.waitForSelector('.flash-ok');
+    expect(await page.textContent('table.data tbody')).toContain('revoked');
+    await shoot('11-links-revoked');
+    await proxy.waitFor(
+      (e) => e.event === 'admin_action' && e.action === 'link_made' && e.identity === 'alice',
+    );
   });
 
   it('the import page: a pasted OATH CSV, a dry run, then the import', async () => {

@@ -92,6 +92,7 @@ beforeEach(async () => {
   const config = configSchema.parse({
     data_dir: dir,
     clients: [{ name: 'vpn', address: '127.0.0.1', secret: 'secret-secret' }],
+    http: { listen: [{ address: '127.0.0.1' }], public_url: 'https://mfa.example.com' },
   });
   pages = createAdminPages({
     config,
@@ -226,6 +227,53 @@ describe('admin routes', () => {
       req('POST', '/admin/import/confirm', { cookie, body: form({ csrf }) }),
     );
     expect(String(again.body)).toContain('The dry run has expired');
+  });
+
+  it('enrolment links: made for a user (the URL shown once, never logged), listed, revoked', async () => {
+    store.users.add('carol', await hashPassword(Buffer.from('x'), { N: 1024 }));
+    const { cookie, csrf } = await signIn();
+    const act = route('POST', '/admin/links/action');
+    const made = await act.handle(
+      req('POST', '/admin/links/action', {
+        cookie,
+        body: form({ csrf, action: 'create', name: 'Carol', hours: '2' }),
+      }),
+    );
+    expect(made.status).toBe(303);
+    const page1 = String(
+      (await route('GET', '/admin/links').handle(req('GET', '/admin/links', { cookie }))).body,
+    );
+    const url = /(https:\/\/mfa\.example\.com\/portal\/link[^\s<"]*)/.exec(page1)?.[1];
+    expect(url).toBeDefined();
+    registerSensitive(url);
+    expect(page1).toContain('valid until 2026-12-01 23:00:00 UTC');
+    expect(page1).toContain('badge-ok">active');
+    // Shown once: the next view has the list, not the URL.
+    const page2 = String(
+      (await route('GET', '/admin/links').handle(req('GET', '/admin/links', { cookie }))).body,
+    );
+    expect(page2).not.toContain(url!);
+    expect(logs.find((l) => l.action === 'link_made')).toMatchObject({ admin: 'root', identity: 'carol' });
+    expect(JSON.stringify(logs)).not.toContain(url!.split('/').at(-1)!.slice(-20));
+    const id = store.enrolLinks.list()[0]!.id;
+    await act.handle(
+      req('POST', '/admin/links/action', { cookie, body: form({ csrf, action: 'revoke', id: String(id) }) }),
+    );
+    const page3 = String(
+      (await route('GET', '/admin/links').handle(req('GET', '/admin/links', { cookie }))).body,
+    );
+    expect(page3).toContain(`Link #${id} revoked.`);
+    expect(page3).toContain('badge-bad">revoked');
+    expect(logs.find((l) => l.action === 'link_revoked')).toMatchObject({ admin: 'root', link: id });
+    // An unknown user gets the service's message, and no link.
+    await act.handle(
+      req('POST', '/admin/links/action', { cookie, body: form({ csrf, action: 'create', name: 'nobody' }) }),
+    );
+    const page4 = String(
+      (await route('GET', '/admin/links').handle(req('GET', '/admin/links', { cookie }))).body,
+    );
+    expect(page4).toContain('flash-error');
+    expect(store.enrolLinks.list()).toHaveLength(1);
   });
 
   it('sign-in posts are rate limited per source address', async () => {
