@@ -107,6 +107,13 @@ describe('Telemetry counts', () => {
       { p: 100, ms: 45_000 },
     ]);
     expect(new Telemetry(0).latencyPercentiles([50])).toEqual([{ p: 50, ms: undefined }]);
+    // Never above the slowest answer seen: all at 3 ms is p50 3 ms, not the bucket's 5.
+    const fast = new Telemetry(0);
+    for (let i = 0; i < 10; i++) fast.onAuth(rec(T0, { latencyMs: 3 }));
+    expect(fast.latencyPercentiles([50, 99])).toEqual([
+      { p: 50, ms: 3 },
+      { p: 99, ms: 3 },
+    ]);
   });
 });
 
