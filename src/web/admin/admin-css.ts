@@ -24,6 +24,7 @@ svg.chart.chart-narrow { display: none; }
 .grid.totals p { margin: 0; }
 textarea { font: inherit; width: 100%; padding: .6rem .7rem; border: 1px solid #b8c1cc; border-radius: 8px; background: #fff; color: var(--fg); }
 textarea.mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; }
+table.data td.addr { white-space: nowrap; word-break: normal; }
 table.data td .btn { padding: .25rem .6rem; font-size: .85rem; }
 table.data td > div + div { margin-top: .35rem; }
 `;

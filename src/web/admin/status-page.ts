@@ -63,7 +63,7 @@ ${row('Clock', sync)}
 </tbody></table><p class="hint">Sampled ${h.at === undefined ? 'not yet' : `at ${utc(h.at)}`}, every ${ctx.settings.host_sample_sec} s.</p></section>
 </div>
 <section class="card"><h2>Listeners</h2><div class="table-scroll"><table class="data"><thead><tr><th>Service</th><th>Address</th></tr></thead><tbody>
-${listeners.map(([what, addr]) => html`<tr><td>${what}</td><td class="mono">${addr}</td></tr>`)}
+${listeners.map(([what, addr]) => html`<tr><td>${what}</td><td class="mono addr">${addr}</td></tr>`)}
 </tbody></table></div></section>`;
       return adminPage({ title: 'Status', active: '/admin/', signedIn: true, csrf: s.csrf, body });
     },
