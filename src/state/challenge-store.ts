@@ -1,6 +1,7 @@
 import NodeCache from 'node-cache';
 import type { ChallengePort, PendingChallenge, TakeResult } from '../pipeline/ports.js';
 import type { Clock, Rng } from '../shared/clock.js';
+import { verdictOf } from './challenge-verdict.js';
 
 export type { PendingChallenge, TakeResult } from '../pipeline/ports.js';
 
@@ -44,11 +45,7 @@ export class ChallengeStore implements ChallengePort {
     const key = state.toString('base64');
     const challenge = this.cache.take<PendingChallenge>(key);
     if (!challenge) return { kind: 'unknown' };
-    if (challenge.expiresAt <= this.clock.now()) return { kind: 'expired', challenge };
-    if (challenge.clientName !== clientName || challenge.userName.toLowerCase() !== userName.toLowerCase()) {
-      return { kind: 'mismatch', challenge };
-    }
-    return { kind: 'ok', challenge };
+    return verdictOf(challenge, this.clock.now(), clientName, userName);
   }
 
   /** Pending challenges, O(1): node-cache keeps the count (keys() would list every State). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChallengePort, PendingChallenge, TakeResult } from '../../pipeline/ports.js';
 import type { Clock, Rng } from '../../shared/clock.js';
+import { verdictOf } from '../challenge-verdict.js';
 import { STATE_BYTES } from '../challenge-store.js';
 import type { RedisState } from '../redis-client.js';
 
@@ -38,11 +39,7 @@ export class RedisChallengeStore implements ChallengePort {
     if (raw === null) return { kind: 'unknown' };
     const challenge = decodeChallenge(raw);
     if (!challenge) return { kind: 'unknown' };
-    if (challenge.expiresAt <= this.clock.now()) return { kind: 'expired', challenge };
-    if (challenge.clientName !== clientName || challenge.userName.toLowerCase() !== userName.toLowerCase()) {
-      return { kind: 'mismatch', challenge };
-    }
-    return { kind: 'ok', challenge };
+    return verdictOf(challenge, this.clock.now(), clientName, userName);
   }
 
   /** A digest of the State, not the State: whoever can list Redis's keys learns no usable State. */
