@@ -234,7 +234,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     });
     lockout = lockoutPolicy(cfg, lockout);
     const policy = new GroupPolicy(effectivePolicy(cfg), { exemptUsers: cfg.mfa.exempt_users });
-    portalRuntime = { primary: prim, lockout, policy, totp, sms: sms?.factor };
+    portalRuntime = { primary: prim, lockout, policy, totp, sms: sms?.factor, authCache };
     const enrolment = enrolmentPort(cfg, store, clock);
     const pipeline = new AccessPipeline({
       primary: prim,

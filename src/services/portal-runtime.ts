@@ -2,6 +2,7 @@ import type { SmsFactor } from '../factors/sms-factor.js';
 import type { TotpFactor } from '../factors/totp.js';
 import type { LockoutPort, PolicyPort } from '../pipeline/ports.js';
 import type { PrimaryAuthenticator } from '../pipeline/types.js';
+import type { AuthCachePort } from '../state/auth-cache.js';
 
 /**
  * What the portal shares with the RADIUS path, read at each use: the same directory (primary
@@ -13,6 +14,8 @@ export interface PortalRuntime {
   readonly policy: PolicyPort;
   readonly totp: TotpFactor;
   readonly sms: SmsFactor | undefined;
+  /** RADIUS's remembered logins: a failure here forgets them, as a failure over RADIUS does. */
+  readonly authCache?: AuthCachePort;
 }
 
 /** Log lines of the portal (never a password, code, secret or full number). */

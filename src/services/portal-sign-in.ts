@@ -1,6 +1,7 @@
 import { Attempt } from '../pipeline/attempt.js';
 import type { FactorData, StepContext } from '../pipeline/ports.js';
 import { type ReasonCode, Reasons } from '../pipeline/reasons.js';
+import { codeRefusal } from '../pipeline/steps/factor-step.js';
 import { NOT_COUNTED } from '../pipeline/steps/primary-step.js';
 import type { Identity } from '../pipeline/types.js';
 import type { Clock } from '../shared/clock.js';
@@ -83,7 +84,10 @@ export class PortalSignIn {
       });
       if (result.kind === 'fail') {
         const id = result.identityId ?? firstId;
-        if (!NOT_COUNTED.has(result.reason)) await rt.lockout.recordFailure(id);
+        if (!NOT_COUNTED.has(result.reason)) {
+          await rt.lockout.recordFailure(id);
+          await rt.authCache?.forget(id);
+        }
         return this.refused(result.reason, id, correlationId);
       }
       // The upstream asks a question of its own (a token of its own): the portal cannot relay it.
@@ -119,13 +123,12 @@ export class PortalSignIn {
       }
       if (r.kind === 'not_enrolled') return this.refused(Reasons.NOT_ENROLLED, id, correlationId);
       await rt.lockout.recordFailure(id);
-      const reason =
-        r.kind === 'replayed'
-          ? Reasons.CODE_REPLAYED
-          : r.kind === 'expired'
-            ? Reasons.CODE_EXPIRED
-            : Reasons.BAD_CODE;
-      return this.refused(reason, id, correlationId);
+      await rt.authCache?.forget(id);
+      return this.refused(
+        codeRefusal({ replayed: r.kind === 'replayed', expired: r.kind === 'expired' }),
+        id,
+        correlationId,
+      );
     } finally {
       attempt.release();
     }

@@ -42,6 +42,11 @@ export async function noFactorNeeded(
   return reject(Reasons.NOT_ENROLLED, identity.id);
 }
 
+/** Why a typed code was refused: a used one and an expired one get their own reasons. */
+export function codeRefusal(r: { readonly replayed: boolean; readonly expired: boolean }): ReasonCode {
+  return r.replayed ? Reasons.CODE_REPLAYED : r.expired ? Reasons.CODE_EXPIRED : Reasons.BAD_CODE;
+}
+
 /** The factor-answer step: a typed code, verified (and consumed) by the factors that take it. */
 export async function verifyCode(
   deps: PipelineDeps,
@@ -68,7 +73,7 @@ export async function verifyCode(
   await deps.lockout.recordFailure(identityId);
   await deps.authCache?.forget(identityId);
   return reject(
-    replayed ? Reasons.CODE_REPLAYED : expired ? Reasons.CODE_EXPIRED : Reasons.BAD_CODE,
+    codeRefusal({ replayed, expired }),
     identityId,
   );
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../../src/config/load.js';
 import { LockoutPolicy } from '../../../../src/factors/lockout.js';
+import { MemoryAuthCache } from '../../../../src/state/auth-cache.js';
 import { TotpFactor } from '../../../../src/factors/totp.js';
 import { effectivePolicy } from '../../../../src/policy/effective-policy.js';
 import { GroupPolicy } from '../../../../src/policy/group-policy.js';
@@ -21,6 +22,8 @@ export interface PortalHarness {
   readonly clock: ManualClock;
   readonly store: Store;
   readonly lockout: LockoutPolicy;
+  /** RADIUS's remembered logins, shared with the portal as in the app. */
+  readonly authCache: MemoryAuthCache;
   readonly primary: FakePrimary;
   readonly logs: Array<Record<string, unknown>>;
   readonly browser: Browser;
@@ -111,12 +114,14 @@ export function portalHarness(users: Record<string, FakeUser>, extraYaml: string
     options: { maxFailures: 3, windowSec: 300, lockSec: 900 },
   });
   const primary = new FakePrimary(users);
+  const authCache = new MemoryAuthCache(clock, cryptoRng);
   const runtime: PortalRuntime = {
     primary,
     lockout,
     policy: new GroupPolicy(effectivePolicy(config), { exemptUsers: config.mfa.exempt_users }),
     totp: new TotpFactor({ tokens: store.tokens, clock, options: { digits: 6, period: 30, window: 1 } }),
     sms: undefined,
+    authCache,
   };
   const logs: Array<Record<string, unknown>> = [];
   const log = {
@@ -138,6 +143,7 @@ export function portalHarness(users: Record<string, FakeUser>, extraYaml: string
     store,
     lockout,
     primary,
+    authCache,
     logs,
     browser: new Browser(routes, '192.0.2.10'),
     runtimeTotp: () => runtime.totp,

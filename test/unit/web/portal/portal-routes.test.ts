@@ -55,6 +55,21 @@ describe('portal sign-in', () => {
     expect(h.primary.checks.length).toBe(checks);
   });
 
+  it('a wrong password or a wrong code in the portal forgets the logins RADIUS remembered (auth cache)', async () => {
+    h = portalHarness({ alice: { password: 'alice-pw' } });
+    withTotp(h, 'alice');
+    const key = { client: 'vpn', identityId: 'alice' };
+    const remember = () => h!.authCache.remember(key, h!.authCache.token(Buffer.from('alice-pw')), 60_000);
+    await remember();
+    expect(await h.authCache.matches(key, Buffer.from('alice-pw'))).toBe(true);
+    await h.browser.post('/portal/', { user: 'alice', password: 'nope' });
+    expect(await h.authCache.matches(key, Buffer.from('alice-pw'))).toBe(false);
+    await remember();
+    expect((await h.browser.post('/portal/', { user: 'alice', password: 'alice-pw' })).status).toBe(303);
+    await h.browser.post('/portal/code', { code: '000000' });
+    expect(await h.authCache.matches(key, Buffer.from('alice-pw'))).toBe(false);
+  });
+
   it('a lock set by RADIUS failures keeps the user out of the portal', async () => {
     h = portalHarness({ alice: { password: 'alice-pw' } });
     withTotp(h, 'alice');
