@@ -189,13 +189,14 @@ export class RadiusServer {
           : 'access_challenge',
     );
     const d = outcome.decision;
-    const latencyMs = Math.round((this.deps.clock.now() - req.receivedAt) * 100) / 100;
+    const answeredAt = this.deps.clock.now();
+    const latencyMs = Math.round((answeredAt - req.receivedAt) * 100) / 100;
     const observers = this.deps.observers;
     if (observers !== undefined && observers.length > 0)
       notifyAuth(
         observers,
         {
-          at: this.deps.clock.now(),
+          at: answeredAt,
           result: d.kind,
           reason: d.reason,
           client: req.client.name,
