@@ -67,3 +67,44 @@ export function makeTestPki(dir: string, label = 'test'): TestPki {
     keyPem: readFileSync(f('server.key'), 'utf8'),
   };
 }
+
+/** A client certificate (clientAuth) from the CA makeTestPki(dir, label) left in dir. */
+export function makeClientCert(dir: string, label: string): { certFile: string; keyFile: string } {
+  const f = (n: string): string => join(dir, `${label}-${n}`);
+  openssl([
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    f('client.key'),
+    '-out',
+    f('client.csr'),
+    '-subj',
+    '/CN=mfa-radius-proxy',
+  ]);
+  writeFileSync(
+    f('client-ext.cnf'),
+    'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n',
+  );
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('client.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('client.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('client-ext.cnf'),
+  ]);
+  return { certFile: f('client.pem'), keyFile: f('client.key') };
+}

@@ -8,9 +8,9 @@ import { oathCode } from '../../helpers/oathtool.js';
 import { freeTcpPort, freeUdpPort } from '../../helpers/ports.js';
 import { type ProxyHandle, startProxy } from '../../helpers/proxy.js';
 import { quote, radclient } from '../../helpers/radclient.js';
-import { makeClientCert, RsyslogHandle } from '../../helpers/rsyslog.js';
+import { RsyslogHandle } from '../../helpers/rsyslog.js';
 import { registerSensitive } from '../../helpers/sensitive.js';
-import { makeTestPki } from '../../helpers/test-pki.js';
+import { makeClientCert, makeTestPki } from '../../helpers/test-pki.js';
 
 /**
  * Issue 11, item 5: the log lines also go to a real rsyslogd, over UDP (RFC 5426), TCP (RFC 6587
